@@ -1,0 +1,36 @@
+# Set-up and everyday tasks. On a fresh machine `make run` installs everything and starts
+# the assistant; `make test` installs everything and runs the checks and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# llama-cpp-python compiles on install; the multimodal part is not used.
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+
+.PHONY: install run test lint format bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "Could not create a virtualenv: on Debian/Ubuntu run 'apt-get install python3-venv'."; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24.3"
+	$(BIN)/python -m pip install --progress-bar on -c requirements.lock -e ".[local,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/assistant papers stats
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

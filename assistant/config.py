@@ -1,0 +1,266 @@
+"""The one Settings object: every knob of the assistant, documented, in nested sections.
+
+Precedence, highest first: explicit overrides (CLI flags, `--set section.field=value`),
+environment variables (`ASSISTANT_SECTION__FIELD`), a `.env` file, then the defaults here.
+Build it once per entry point with `load_settings()` and pass it down.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from platformdirs import user_cache_dir, user_data_dir
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "digest-assistant"
+
+
+class PathSettings(BaseModel):
+    """Where data, prompts, the index and the model cache live."""
+
+    digests: list[Path] = Field(
+        default_factory=lambda: [PROJECT_ROOT / "data" / "digests"],
+        description="Digest files or folders read by default (the bundled sample digest).",
+    )
+    vectorstore: Path = Field(
+        default=PROJECT_ROOT / "vectorstore",
+        description="Folder of the persistent Chroma index and its lexical twin.",
+    )
+    prompts: Path = Field(
+        default=PROJECT_ROOT / "prompts", description="Folder of the prompt template files."
+    )
+    models: Path = Field(
+        default_factory=lambda: Path(user_cache_dir(APP_NAME)) / "models",
+        description="Cache folder for verified local model files (outside the repository).",
+    )
+    feedback: Path = Field(
+        default_factory=lambda: Path(user_data_dir(APP_NAME)) / "feedback.jsonl",
+        description="JSONL file where thumbs up/down feedback from the web chat is appended.",
+    )
+
+
+class LLMSettings(BaseModel):
+    """The chat model that writes answers and summaries."""
+
+    backend: Literal["auto", "local", "openai", "openai-compatible", "fake"] = Field(
+        default="auto",
+        description=(
+            "Which chat backend to use. 'auto' picks 'openai-compatible' when base_url is set, "
+            "'openai' when OPENAI_API_KEY is set, else the offline 'local' model."
+        ),
+    )
+    model: str = Field(
+        default="",
+        description=(
+            "Model name. Empty means the backend's default: 'qwen2.5-coder-1.5b-instruct' "
+            "(local) or 'gpt-4o-mini' (openai). Required for 'openai-compatible'."
+        ),
+    )
+    model_path: Path | None = Field(
+        default=None,
+        description="A GGUF file to use for the local backend instead of the fetched model.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, description="API key for the OpenAI-compatible server (if it needs one)."
+    )
+    context_size: int = Field(
+        default=4096, ge=512, description="Context window in tokens (local model: n_ctx)."
+    )
+    max_answer_tokens: int = Field(
+        default=512, ge=16, description="Upper bound on tokens generated for one answer."
+    )
+    temperature: float = Field(default=0.1, ge=0, le=2, description="Sampling temperature.")
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the local model (default: all cores)."
+    )
+    local_mode: Literal["in-process", "server"] = Field(
+        default="in-process",
+        description=(
+            "Run the local GGUF inside this process, or as a llama.cpp OpenAI-compatible "
+            "server on 127.0.0.1 started and stopped with the assistant."
+        ),
+    )
+    timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout, seconds.")
+    max_retries: int = Field(
+        default=2, ge=0, description="Retries with backoff on transient backend errors."
+    )
+
+
+class EmbedderSettings(BaseModel):
+    """The embedding model used to index chunks and embed queries."""
+
+    backend: Literal["local", "openai", "openai-compatible", "fake"] = Field(
+        default="local",
+        description="Embedding backend. Changing it requires `assistant ingest --rebuild`.",
+    )
+    model: str = Field(
+        default="",
+        description=(
+            "Embedding model name. Empty means the backend's default: 'embeddinggemma-300m' "
+            "(local) or 'text-embedding-3-small' (openai)."
+        ),
+    )
+    model_path: Path | None = Field(
+        default=None,
+        description="A sentence-transformers folder to use instead of the fetched embedder.",
+    )
+    base_url: str | None = Field(
+        default=None, description="Base URL of an OpenAI-compatible /v1/embeddings server."
+    )
+    api_key: SecretStr | None = Field(default=None, description="API key for that server.")
+    batch_size: int = Field(default=16, ge=1, description="Passages embedded per batch.")
+
+
+class IndexSettings(BaseModel):
+    """Chunking and the Chroma store."""
+
+    collection: str = Field(
+        default="digest", min_length=3, description="Chroma collection name (3+ characters)."
+    )
+    chroma_host: str | None = Field(
+        default=None,
+        description="Host of a Chroma server (`chroma run`). Empty means the local folder.",
+    )
+    chroma_port: int = Field(default=8000, description="Port of the Chroma server.")
+    chunk_tokens: int = Field(
+        default=320, ge=64, description="Upper bound on a chunk's size in tokens (tiktoken)."
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """How chunks are found and ranked."""
+
+    k: int = Field(default=5, ge=1, le=100, description="Papers returned by a search.")
+    candidates: int = Field(
+        default=40, ge=5, description="Chunks fetched from each retriever before fusion."
+    )
+    rerank: bool = Field(
+        default=False, description="Rerank the top papers with the chat model as a judge."
+    )
+
+
+class WebSettings(BaseModel):
+    """The Gradio web chat."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to bind; loopback by default.")
+    port: int = Field(default=7860, description="Port of the web chat.")
+    concurrency: int = Field(
+        default=1, ge=1, description="Answers generated at the same time; others wait in a queue."
+    )
+    auth: list[str] = Field(
+        default_factory=list, description="Logins as 'user:password'; empty means no login."
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of the digest assistant."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        validate_default=True,
+    )
+
+    paths: PathSettings = Field(default_factory=PathSettings, description="Files and folders.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="The chat model.")
+    embedder: EmbedderSettings = Field(
+        default_factory=EmbedderSettings, description="The embedding model."
+    )
+    index: IndexSettings = Field(default_factory=IndexSettings, description="The index.")
+    retrieval: RetrievalSettings = Field(
+        default_factory=RetrievalSettings, description="Retrieval."
+    )
+    web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
+    openai_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="OpenAI API key; when set and llm.backend is 'auto', OpenAI is used.",
+    )
+
+    def resolved_llm_backend(self) -> str:
+        """The chat backend that 'auto' stands for with the current settings."""
+        if self.llm.backend != "auto":
+            return self.llm.backend
+        if self.llm.base_url:
+            return "openai-compatible"
+        if self.openai_api_key is not None:
+            return "openai"
+        return "local"
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """Turn `section.field=value` strings into the nested dict Settings accepts.
+
+    Values are read as JSON when they parse (numbers, booleans, lists), else as text.
+    """
+    nested: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(
+                f"The override {pair!r} is not of the form section.field=value.",
+                hint="Example: --set retrieval.k=8 or --set llm.backend=fake.",
+            )
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = nested
+        *parents, leaf = key.strip().split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"The override {pair!r} conflicts with another --set.")
+        node[leaf] = value
+    return nested
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, env_file: Path | str | None = ".env"
+) -> Settings:
+    """Build the Settings once for an entry point; invalid values become a ConfigError."""
+    try:
+        return Settings(_env_file=env_file, **(overrides or {}))  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"Invalid settings: {problems}.",
+            hint=(
+                "Fix the matching ASSISTANT_* environment variable, .env entry or --set "
+                "option (`assistant config show` lists every setting)."
+            ),
+        ) from None
+
+
+def describe_settings(settings: Settings) -> dict[str, Any]:
+    """The resolved settings as plain data, with every secret masked."""
+
+    def mask(value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            return "********" if value.get_secret_value() else ""
+        if isinstance(value, dict):
+            return {k: mask(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [mask(v) for v in value]
+        if isinstance(value, Path):
+            return str(value)
+        return value
+
+    data = mask(settings.model_dump())
+    data["llm"]["resolved_backend"] = settings.resolved_llm_backend()
+    return data
