@@ -80,6 +80,15 @@ class Paper:
         text = self.abstract or self.summary_zh or " ".join(self.sections.values())
         return text[:200]
 
+    def ref(self) -> dict[str, Any]:
+        """The short reference used in search, answer and eval JSON."""
+        return {
+            "paper_id": self.paper_id,
+            "url": self.url,
+            "title": self.display_name,
+            "text_start": self.text_start,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["url"] = self.url
