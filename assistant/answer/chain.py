@@ -1,0 +1,258 @@
+"""The answer chain, in LangChain LCEL runnables, and the service that drives it.
+
+    question (+ history)
+      -> condense      a follow-up becomes a standalone question   (prompts/condense.*)
+      -> retrieve      hybrid retrieval, papers with their best chunks
+      -> sources       the most relevant sentences per paper, numbered, within a token budget
+      -> prompt        system + user prompts in the question's language (prompts/answer.*)
+      -> chat model    streamed
+      -> check         URLs and invented keys removed, support and numbers checked,
+                       citations renumbered and mapped to papers by code (citations.py)
+
+Abstention is decided from the retrieval evidence (before any model call), the model's own
+word, and the grounding check. One retry when the answer is in the wrong language.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.runnables import RunnableLambda, RunnablePassthrough
+
+from assistant.answer.citations import SupportFn, check_citations, lexical_support
+from assistant.answer.context import build_sources, render_sources
+from assistant.answer.decline import model_declined
+from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
+from assistant.answer.text import detect_language
+from assistant.config import Settings
+from assistant.errors import AssistantError, BackendError, ConfigError
+from assistant.prompts import load_prompt
+
+History = Sequence[dict[str, str]]
+# tiktoken counts are a little lower than the local model's own tokenizer on Chinese text;
+# budgets against the model's context keep this margin.
+_TOKENIZER_MARGIN = 1.15
+
+
+@dataclass
+class AnswerEvent:
+    """A step of a streamed answer: status text, a token, a reset before a retry, the result."""
+
+    kind: Literal["status", "token", "reset", "result"]
+    text: str = ""
+    result: AnswerResult | None = None
+
+
+class AnswerService:
+    """Answers questions about the indexed digest; one per process, safe to share."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Any,
+        chat_model: BaseChatModel,
+        *,
+        count_tokens: Any = None,
+        support: SupportFn = lexical_support,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.support = support
+        if count_tokens is None:
+            from assistant.tokens import TokenCounter
+
+            count_tokens = TokenCounter(settings.paths.models).count
+        self.count_tokens = count_tokens
+        folder = settings.paths.prompts
+        # Loading every prompt now fails fast on a broken prompt file, before any question.
+        self._prompt = {
+            lang: {
+                "system": load_prompt(folder, f"answer.{lang}.system"),
+                "user": load_prompt(folder, f"answer.{lang}.user"),
+                "condense": load_prompt(folder, f"condense.{lang}"),
+                "retry": load_prompt(folder, f"language_retry.{lang}"),
+            }
+            for lang in ("en", "zh")
+        }
+        self._prepare = (
+            RunnablePassthrough.assign(standalone=RunnableLambda(self._condense))
+            | RunnablePassthrough.assign(hits=RunnableLambda(self._retrieve))
+            | RunnablePassthrough.assign(sources=RunnableLambda(self._select_sources))
+        )
+
+    # -- the stages ---------------------------------------------------------------------
+
+    def _condense(self, state: dict[str, Any]) -> str:
+        history: History = state.get("history") or []
+        question: str = state["question"]
+        if not history:
+            return question
+        started = time.perf_counter()
+        lang = state["language"]
+        chain = (
+            ChatPromptTemplate.from_messages([("human", self._prompt[lang]["condense"])])
+            | self.chat_model.bind(stop=["\n"])
+            | StrOutputParser()
+        )
+        turns = "\n".join(f"{t['role']}: {t['content'][:400]}" for t in history[-4:])
+        rewritten = chain.invoke({"history": turns, "question": question}).strip().strip("\"'“”")
+        state["timings"]["condense_s"] = time.perf_counter() - started
+        if not rewritten or len(rewritten) > 3 * len(question) + 200:
+            # A runaway rewrite is worse than none: fall back to the last user turn + question.
+            last_user = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
+            return f"{last_user} {question}".strip()
+        return rewritten
+
+    def _retrieve(self, state: dict[str, Any]) -> list[Any]:
+        started = time.perf_counter()
+        hits = self.retriever.search(
+            state["standalone"], k=self.settings.answer.papers, filters=state.get("filters")
+        )
+        state["timings"]["retrieval_s"] = time.perf_counter() - started
+        return hits
+
+    def _context_budget(self, lang: str, question: str) -> int:
+        llm = self.settings.llm
+        fixed = self.count_tokens(self._prompt[lang]["system"]) + self.count_tokens(
+            self._prompt[lang]["user"]
+        )
+        room = llm.context_size - llm.max_answer_tokens - fixed - self.count_tokens(question) - 48
+        if room < 128:
+            raise ConfigError(
+                f"llm.context_size ({llm.context_size}) leaves no room for sources after the "
+                f"prompt and llm.max_answer_tokens ({llm.max_answer_tokens}).",
+                hint="Raise llm.context_size or lower llm.max_answer_tokens.",
+            )
+        return min(self.settings.answer.context_tokens, int(room / _TOKENIZER_MARGIN))
+
+    def _select_sources(self, state: dict[str, Any]) -> list[Source]:
+        hits = state["hits"]
+        if not hits or self._too_weak(hits):
+            return []
+        budget = self._context_budget(state["language"], state["standalone"])
+        return build_sources(
+            state["standalone"], hits, self.retriever.chunks_of, budget, self.count_tokens
+        )
+
+    def _too_weak(self, hits: Sequence[Any]) -> bool:
+        top = hits[0]
+        cfg = self.settings.answer
+        return top.dense_similarity < cfg.min_similarity and top.lexical_score < cfg.min_lexical
+
+    def _answer_chain(self, lang: str, retry: bool) -> Any:
+        prompts = self._prompt[lang]
+        messages = [("system", prompts["system"]), ("human", prompts["user"])]
+        if retry:
+            messages += [("ai", "{previous}"), ("human", prompts["retry"])]
+        prompt = ChatPromptTemplate.from_messages(messages).partial(
+            abstain_phrase=ABSTAIN_PHRASES[lang]
+        )
+        return prompt | self.chat_model | StrOutputParser()
+
+    # -- the service ---------------------------------------------------------------------
+
+    def stream(
+        self, question: str, *, history: History | None = None, filters: Any = None
+    ) -> Iterator[AnswerEvent]:
+        """Status, then tokens as the model writes them, then the checked result."""
+        started = time.perf_counter()
+        lang = detect_language(question)
+        timings: dict[str, float] = {}
+        yield AnswerEvent("status", "retrieving")
+        state = self._prepare.invoke(
+            {
+                "question": question,
+                "history": list(history or []),
+                "filters": filters,
+                "language": lang,
+                "timings": timings,
+            }
+        )
+        result = AnswerResult(
+            question=question,
+            standalone_question=state["standalone"],
+            language=lang,
+            retrieved=list(state["hits"]),
+            timings=timings,
+        )
+        sources: list[Source] = state["sources"]
+        if not sources:
+            result.flags.append(Flag("weak_retrieval", "no paper is relevant enough"))
+            yield AnswerEvent("result", result=self._abstain(result, started))
+            return
+
+        inputs = {"context": render_sources(sources), "question": question}
+        yield AnswerEvent("status", "writing")
+        raw = ""
+        for attempt in (0, 1):
+            raw = ""
+            try:
+                for token in self._answer_chain(lang, retry=attempt == 1).stream(inputs):
+                    if not raw and "ttft_s" not in timings:
+                        timings["ttft_s"] = time.perf_counter() - started
+                    raw += token
+                    yield AnswerEvent("token", token)
+            except AssistantError:
+                raise
+            except Exception as exc:  # any provider error, surfaced as one clear message
+                raise BackendError(
+                    f"The chat backend failed while answering: {exc}",
+                    hint="Check the llm.* settings (`assistant models status`), then ask again.",
+                ) from exc
+            wrong_language = detect_language(raw) != lang and not model_declined(raw)
+            if attempt == 0 and wrong_language and self.settings.answer.language_retry:
+                result.flags.append(Flag("language_retry", f"answer was not in {lang}"))
+                inputs = {**inputs, "previous": raw}
+                yield AnswerEvent("reset")
+                continue
+            if wrong_language:
+                result.flags.append(Flag("language_mismatch", f"answer is not in {lang}"))
+            break
+
+        timings["generation_s"] = time.perf_counter() - started - timings.get("ttft_s", 0.0)
+        result.raw_answer = raw
+        if model_declined(raw):
+            result.flags.append(Flag("model_declined", raw.strip()[:120]))
+            yield AnswerEvent("result", result=self._abstain(result, started))
+            return
+        checked = check_citations(
+            raw,
+            sources,
+            lang,
+            support=self.support,
+            min_support=self.settings.answer.min_support,
+        )
+        result.flags.extend(checked.flags)
+        result.removed_citations = checked.removed_citations
+        result.removed_urls = checked.removed_urls
+        if checked.supported_sentences == 0:
+            result.flags.append(Flag("no_supported_sentence", "no sentence is backed by a source"))
+            yield AnswerEvent("result", result=self._abstain(result, started))
+            return
+        result.answer = checked.text
+        result.citations = checked.citations
+        timings["total_s"] = time.perf_counter() - started
+        yield AnswerEvent("result", result=result)
+
+    def _abstain(self, result: AnswerResult, started: float) -> AnswerResult:
+        result.abstained = True
+        result.answer = ABSTAIN_PHRASES[result.language]
+        result.citations = []
+        result.timings["total_s"] = time.perf_counter() - started
+        return result
+
+    def answer(
+        self, question: str, *, history: History | None = None, filters: Any = None
+    ) -> AnswerResult:
+        """The checked result, without streaming."""
+        for event in self.stream(question, history=history, filters=filters):
+            if event.result is not None:
+                return event.result
+        raise BackendError("The answer stream ended without a result.")

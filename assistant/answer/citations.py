@@ -1,0 +1,156 @@
+"""Citations belong to code: check the model's [n] markers against the sources it was given.
+
+The model only ever sees source numbers. Here every URL it wrote is removed, every marker
+that names no source is removed and counted, each cited sentence is checked against the
+cited source (lexical support, numbers present), unsupported citations are moved to the
+source that does support the sentence or dropped, uncited sentences are attributed when a
+source clearly supports them, and the markers are renumbered in order of first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer.result import Citation, Flag, Source
+from assistant.answer.text import number_is_grounded, numbers, split_sentences, terms
+
+_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>，。；]+", re.I)
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)]*\)")
+_MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]|【(\d+)】")
+_ANCHOR = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9][\w\-]*|[A-Za-z]+\d[\w\-]*")
+
+UNVERIFIED_NOTE = {"en": " (⚠ unverified: {numbers})", "zh": "（⚠ 未核实：{numbers}）"}
+
+SupportFn = Callable[[str, str], float]
+
+
+def lexical_support(sentence: str, source_text: str) -> float:
+    """Share of the sentence's content terms, and of its names/numbers, found in the source."""
+    sentence_terms = terms(sentence)
+    source_terms = terms(source_text)
+    lexical = len(sentence_terms & source_terms) / len(sentence_terms) if sentence_terms else 0.0
+    anchors = set(_ANCHOR.findall(sentence)) | {n[0] for n in numbers(sentence)}
+    if anchors:
+        found = sum(1 for a in anchors if a.lower() in source_text.lower())
+        return max(lexical, found / len(anchors) * 0.9)
+    return lexical
+
+
+@dataclass
+class CheckedAnswer:
+    """The answer after the citation check, with what was removed, moved or flagged."""
+
+    text: str
+    citations: list[Citation]
+    removed_citations: int = 0
+    removed_urls: int = 0
+    flags: list[Flag] = field(default_factory=list)
+    supported_sentences: int = 0
+    sentences: int = 0
+
+
+def strip_urls(text: str) -> tuple[str, int]:
+    """Remove every URL (and markdown link target) the model wrote; count them."""
+    count = len(_MD_LINK.findall(text))
+    text = _MD_LINK.sub(r"\1", text)
+    count += len(_URL.findall(text))
+    text = _URL.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", text), count
+
+
+def _keys(sentence: str) -> list[int]:
+    keys: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        for part in re.split(r"\s*[,，]\s*", match.group(1) or match.group(2)):
+            if int(part) not in keys:
+                keys.append(int(part))
+    return keys
+
+
+def _best_sentence(source: Source, sentence: str) -> str:
+    """The sentence of the source that best supports an answer sentence (the snippet)."""
+    wanted = terms(sentence)
+    candidates = split_sentences(source.text) or [source.text]
+    best = max(candidates, key=lambda s: len(wanted & terms(s)))
+    return re.sub(r"^[^:：]{1,12}[:：]\s*", "", best)[:300]
+
+
+def check_citations(
+    raw: str,
+    sources: Sequence[Source],
+    language: str,
+    *,
+    support: SupportFn = lexical_support,
+    min_support: float = 0.35,
+) -> CheckedAnswer:
+    """Clean, verify and renumber the citations of a model answer."""
+    by_key = {s.key: s for s in sources}
+    result = CheckedAnswer(text="", citations=[])
+    number_of: dict[int, int] = {}  # source key -> final citation number
+    snippets: dict[int, str] = {}
+    out: list[str] = []
+    for sentence in split_sentences(raw):
+        sentence, urls = strip_urls(sentence)
+        body = _MARKER.sub("", sentence).strip()
+        keys = _keys(sentence)
+        invented = [k for k in keys if k not in by_key]
+        if invented:
+            result.removed_citations += len(invented)
+            result.flags.append(
+                Flag("invented_citation_removed", ", ".join(f"[{k}]" for k in invented))
+            )
+        if urls:
+            result.removed_urls += urls
+            result.flags.append(Flag("url_removed", f"{urls} URL(s) removed from: {body[:60]}"))
+            if len(terms(body)) < 3:
+                continue  # the sentence was only there to point at the link
+        if not re.search(r"\w", body):
+            continue
+        result.sentences += 1
+        scores = {k: support(body, s.text) for k, s in by_key.items()}
+        kept = [k for k in keys if k in by_key and scores[k] >= min_support]
+        best = max(scores, key=scores.get) if scores else None
+        for k in keys:
+            if k in by_key and k not in kept:
+                result.removed_citations += 1
+        if not kept and best is not None and scores[best] >= min_support:
+            kept = [best]
+            kind = "citation_corrected" if keys else "citation_added"
+            result.flags.append(Flag(kind, f"[{best}] for: {body[:80]}"))
+        if kept:
+            result.supported_sentences += 1
+        elif len(terms(body)) >= 3:
+            result.flags.append(Flag("unsupported_sentence", body[:120]))
+
+        # Every number must be in a source the sentence cites (or in any source when none).
+        pool = [by_key[k] for k in kept] or list(sources)
+        source_numbers = [n for s in pool for n in numbers(s.text)]
+        ungrounded = [n[0] for n in numbers(body) if not number_is_grounded(n, source_numbers)]
+        if ungrounded:
+            result.flags.append(Flag("ungrounded_number", ", ".join(ungrounded)))
+            body += UNVERIFIED_NOTE[language].format(numbers=", ".join(ungrounded))
+
+        markers = ""
+        for k in kept:
+            number = number_of.setdefault(k, len(number_of) + 1)
+            snippets.setdefault(k, _best_sentence(by_key[k], body))
+            markers += f"[{number}]"
+        out.append(_attach(body, markers, language))
+
+    result.text = ("" if language == "zh" else " ").join(out).strip()
+    result.citations = [
+        Citation(number, by_key[key].paper, snippets[key]) for key, number in number_of.items()
+    ]
+    return result
+
+
+def _attach(body: str, markers: str, language: str) -> str:
+    """Put the markers before the sentence's closing punctuation."""
+    if not markers:
+        return body
+    match = re.search(r"[。！？!?.;；]+$", body)
+    if match:
+        return body[: match.start()] + ("" if language == "zh" else " ") + markers + match.group(0)
+    return f"{body} {markers}"

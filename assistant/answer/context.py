@@ -1,0 +1,142 @@
+"""Choosing what the model reads: the most relevant sentences of each retrieved paper,
+numbered [1], [2], ... within a token budget.
+
+The local model has a small context and reads about 130 tokens/s, so every token counts:
+sentences are chosen by relevance to the question (the 📊 field when numbers are asked,
+sentences the retriever matched, the question's own terms), never the first N characters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answer.result import Source
+from assistant.answer.text import detect_language, split_sentences, terms
+from assistant.digest import SECTION_LABELS
+
+SECTION_NAMES = {**SECTION_LABELS, "summary": "摘要", "tldr": "TL;DR", "abstract": "Abstract"}
+_NUMERIC_QUESTION = re.compile(
+    r"多少|几|百分|比例|提升|提高|降低|准确率|分数|得分|倍|规模|参数量|数据集|"
+    r"how many|how much|what percentage|percent|score|accuracy|speed-?up|faster|"
+    r"improv|reduc|size|number|\d",
+    re.I,
+)
+_METHOD_QUESTION = re.compile(
+    r"如何|怎么|怎样|方法|机制|how does|how do|how is|method|approach", re.I
+)
+# Share of the budget for the paper at each rank (renormalised to the papers present).
+_RANK_SHARES = (0.36, 0.24, 0.16, 0.12, 0.12)
+
+
+@dataclass
+class _Unit:
+    section: str
+    order: int
+    text: str
+    chunk_id: str
+    score: float
+
+
+def _units(chunks: Sequence[Any]) -> list[_Unit]:
+    units = []
+    for order, chunk in enumerate(chunks):
+        for sentence in split_sentences(chunk.text):
+            units.append(_Unit(chunk.section, order, sentence, chunk.chunk_id, 0.0))
+    return units
+
+
+def _score(unit: _Unit, q_terms: set[str], numeric: bool, method: bool, lang: str,
+           matched: set[str]) -> float:  # fmt: skip
+    overlap = len(q_terms & terms(unit.text))
+    score = overlap / math.sqrt(len(q_terms) or 1)
+    if unit.chunk_id in matched:
+        score += 0.3
+    if numeric and re.search(r"\d", unit.text):
+        score += 0.35 + (0.25 if unit.section == "experiments" else 0.0)
+    if method and unit.section in ("method", "summary", "abstract"):
+        score += 0.15
+    if unit.section in ("tldr", "problem"):
+        score += 0.1  # a one-line statement of the paper helps the model place it
+    if detect_language(unit.text) == lang:
+        score += 0.05
+    return score
+
+
+def header_of(key: int, paper: Any) -> str:
+    """The first line of a source: its number and name (and Chinese title when given)."""
+    name = paper.display_name
+    if paper.title_zh and paper.title_zh != name:
+        name = f"{name} / {paper.title_zh}"
+    return f"[{key}] {name}"
+
+
+def select_sentences(
+    question: str,
+    hit: Any,
+    chunks: Sequence[Any],
+    budget: int,
+    count_tokens: Callable[[str], int],
+) -> tuple[str, list[str]]:
+    """The best sentences of one paper within `budget` tokens, in document order."""
+    q_terms = terms(question)
+    numeric = bool(_NUMERIC_QUESTION.search(question))
+    method = bool(_METHOD_QUESTION.search(question))
+    lang = detect_language(question)
+    matched = {c.chunk_id for c in getattr(hit, "chunks", [])}
+    units = _units(chunks)
+    for unit in units:
+        unit.score = _score(unit, q_terms, numeric, method, lang, matched)
+
+    chosen: list[_Unit] = []
+    used = 0
+    for unit in sorted(units, key=lambda u: -u.score):
+        # Reserve room for the section label too (shared by consecutive units in practice).
+        label = SECTION_NAMES.get(unit.section, unit.section)
+        cost = count_tokens(unit.text) + count_tokens(label) + 3
+        if used + cost > budget:
+            continue
+        chosen.append(unit)
+        used += cost
+    chosen.sort(key=lambda u: (u.order, units.index(u)))
+
+    lines: list[str] = []
+    current = None
+    for unit in chosen:
+        if unit.section != current:
+            lines.append(f"{SECTION_NAMES.get(unit.section, unit.section)}: {unit.text}")
+            current = unit.section
+        else:
+            lines[-1] += " " + unit.text
+    return "\n".join(lines), sorted({u.chunk_id for u in chosen})
+
+
+def build_sources(
+    question: str,
+    hits: Sequence[Any],
+    chunks_of: Callable[[str], Sequence[Any]],
+    budget: int,
+    count_tokens: Callable[[str], int],
+) -> list[Source]:
+    """Numbered sources for the prompt, one per retrieved paper, within `budget` tokens."""
+    shares = _RANK_SHARES[: len(hits)]
+    total = sum(shares) or 1.0
+    sources: list[Source] = []
+    spare = 0
+    for key, (hit, share) in enumerate(zip(hits, shares, strict=False), start=1):
+        header = header_of(key, hit.paper)
+        paper_budget = int(budget * share / total) + spare - count_tokens(header) - 3
+        text, chunk_ids = select_sentences(
+            question, hit, chunks_of(hit.paper.paper_id), paper_budget, count_tokens
+        )
+        spare = max(0, paper_budget - count_tokens(text))
+        sources.append(Source(key, hit.paper, text, chunk_ids))
+    return sources
+
+
+def render_sources(sources: Sequence[Source]) -> str:
+    """The context block the model reads."""
+    return "\n\n".join(f"{header_of(s.key, s.paper)}\n{s.text}" for s in sources)
