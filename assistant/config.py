@@ -149,6 +149,41 @@ class RetrievalSettings(BaseModel):
     )
 
 
+class AnswerSettings(BaseModel):
+    """How answers are written and checked."""
+
+    papers: int = Field(
+        default=4, ge=1, le=8, description="Retrieved papers given to the model as sources."
+    )
+    context_tokens: int = Field(
+        default=1100,
+        ge=200,
+        description=(
+            "Token budget for the sources (also capped by llm.context_size minus the answer "
+            "and the prompt): the local model reads about 130 tokens/s."
+        ),
+    )
+    min_similarity: float = Field(
+        default=0.0,
+        description=(
+            "Abstain without calling the model when the best paper's dense similarity is "
+            "below this and no lexical match is strong (tuned on the dev set)."
+        ),
+    )
+    min_lexical: float = Field(
+        default=0.0, description="A best BM25 score at or above this keeps the question answerable."
+    )
+    min_support: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Share of a sentence's terms a source must contain for a citation to stand.",
+    )
+    language_retry: bool = Field(
+        default=True, description="Ask once more when the answer is not in the question's language."
+    )
+
+
 class WebSettings(BaseModel):
     """The Gradio web chat."""
 
@@ -183,6 +218,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(
         default_factory=RetrievalSettings, description="Retrieval."
     )
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answers.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
     openai_api_key: SecretStr | None = Field(
         default=None,
