@@ -94,6 +94,21 @@ class LLMSettings(BaseModel):
     max_retries: int = Field(
         default=2, ge=0, description="Retries with backoff on transient backend errors."
     )
+    repeat_penalty: float = Field(
+        default=1.1, ge=1.0, le=2.0, description="Penalty on repeated tokens (local model)."
+    )
+    prompt_cache_mb: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "RAM for saved prompt states of the local model (llama.cpp's LlamaRAMCache), so a "
+            "prompt prefix seen before is not evaluated again even after other prompts ran. "
+            "0 keeps only the previous prompt's prefix (always reused)."
+        ),
+    )
+    server_start_timeout_s: float = Field(
+        default=120.0, gt=0, description="How long to wait for the local llama.cpp server."
+    )
 
 
 class EmbedderSettings(BaseModel):
@@ -119,6 +134,23 @@ class EmbedderSettings(BaseModel):
     )
     api_key: SecretStr | None = Field(default=None, description="API key for that server.")
     batch_size: int = Field(default=16, ge=1, description="Passages embedded per batch.")
+    dtype: Literal["bfloat16", "float32"] = Field(
+        default="bfloat16",
+        description="Weights' precision for the local embedder on CPU (bfloat16 is faster).",
+    )
+    max_seq_length: int = Field(
+        default=512,
+        ge=32,
+        le=2048,
+        description="Tokens of a passage the local embedder reads; longer ones are cut.",
+    )
+    threads: int | None = Field(
+        default=None, ge=1, description="CPU threads for the local embedder (default: torch's)."
+    )
+    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout, seconds.")
+    max_retries: int = Field(
+        default=2, ge=0, description="Retries with backoff on transient server errors."
+    )
 
 
 class IndexSettings(BaseModel):

@@ -14,7 +14,7 @@ from assistant.cli.app import AppContext, cli
 from assistant.errors import AssistantError, UserError
 
 # Command groups register themselves on `cli` when imported.
-from assistant.cli import config_cmd, papers_cmd  # noqa: F401  isort: skip
+from assistant.cli import config_cmd, models_cmd, papers_cmd  # noqa: F401  isort: skip
 
 __all__ = ["AppContext", "cli", "main"]
 
