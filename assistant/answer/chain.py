@@ -40,6 +40,13 @@ History = Sequence[dict[str, str]]
 _TOKENIZER_MARGIN = 1.15
 
 
+def _backend_failure(exc: Exception) -> BackendError:
+    return BackendError(
+        f"The chat backend failed while answering: {str(exc).rstrip('.')}.",
+        hint="Check the llm.* settings (`assistant models status`), then ask again.",
+    )
+
+
 @dataclass
 class AnswerEvent:
     """A step of a streamed answer: status text, a token, a reset before a retry, the result."""
@@ -102,7 +109,13 @@ class AnswerService:
             | StrOutputParser()
         )
         turns = "\n".join(f"{t['role']}: {t['content'][:400]}" for t in history[-4:])
-        rewritten = chain.invoke({"history": turns, "question": question}).strip().strip("\"'“”")
+        try:
+            rewritten = chain.invoke({"history": turns, "question": question})
+        except AssistantError:
+            raise
+        except Exception as exc:  # any provider error, surfaced as one clear message
+            raise _backend_failure(exc) from exc
+        rewritten = rewritten.strip().strip("\"'“”")
         state["timings"]["condense_s"] = time.perf_counter() - started
         if not rewritten or len(rewritten) > 3 * len(question) + 200:
             # A runaway rewrite is worse than none: fall back to the last user turn + question.
@@ -202,10 +215,7 @@ class AnswerService:
             except AssistantError:
                 raise
             except Exception as exc:  # any provider error, surfaced as one clear message
-                raise BackendError(
-                    f"The chat backend failed while answering: {exc}",
-                    hint="Check the llm.* settings (`assistant models status`), then ask again.",
-                ) from exc
+                raise _backend_failure(exc) from exc
             wrong_language = detect_language(raw) != lang and not model_declined(raw)
             if attempt == 0 and wrong_language and self.settings.answer.language_retry:
                 result.flags.append(Flag("language_retry", f"answer was not in {lang}"))

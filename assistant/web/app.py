@@ -1,0 +1,99 @@
+"""The Gradio Blocks of the web chat, built by a function: nothing starts at import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import gradio as gr
+
+from assistant.config import Settings
+from assistant.web.chat import ChatHandlers
+from assistant.web.render import CSS, escape_markdown, sources_html
+
+EXAMPLES = [
+    "哪些论文研究了 KV cache 压缩？",
+    "GuardSpace 如何在微调时保持安全对齐？",
+    "Which paper scales test-time compute with a recurrent depth model?",
+    "What does the s1 paper's budget forcing do?",
+]
+
+
+def build_app(
+    settings: Settings,
+    service: Any,
+    *,
+    categories: Sequence[str] = (),
+    backend_label: str = "",
+    make_filters: Callable[[list[str]], Any] | None = None,
+    extra_tabs: Callable[[], None] | None = None,
+) -> gr.Blocks:
+    """The chat app over `service` (an AnswerService or anything with its `stream`)."""
+    handlers = ChatHandlers(service, settings.paths.feedback, make_filters)
+    with gr.Blocks(title="Digest assistant", fill_height=True) as app:
+        turns = gr.State([])
+        results = gr.State({})
+        with gr.Row():
+            gr.Markdown(
+                "## Digest assistant\nAsk about the papers of the digest, in 中文 or English."
+            )
+            gr.Markdown(escape_markdown(backend_label), elem_id="backend")
+        with gr.Tab("Chat"), gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Conversation",
+                    height=560,
+                    buttons=["copy"],
+                    feedback_options=("Like", "Dislike"),
+                    elem_id="chat",
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Ask a question… / 输入你的问题…",
+                        show_label=False,
+                        scale=8,
+                        max_lines=6,
+                        elem_id="question",
+                    )
+                    send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                with gr.Row():
+                    new_chat = gr.Button("New chat", size="sm", elem_id="new-chat")
+                    feedback_note = gr.Markdown("", elem_id="feedback-note")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+            with gr.Column(scale=2):
+                category = gr.Dropdown(
+                    choices=list(categories),
+                    multiselect=True,
+                    label="Only these categories",
+                    elem_id="category",
+                )
+                sources = gr.HTML(sources_html([]), label="Sources", elem_id="sources")
+        if extra_tabs is not None:
+            extra_tabs()
+
+        inputs = [question, chat, turns, results, category]
+        outputs = [question, chat, sources, turns, results]
+        question.submit(handlers.respond, inputs, outputs)
+        send.click(handlers.respond, inputs, outputs)
+        new_chat.click(handlers.new_chat, None, outputs, queue=False)
+
+        def on_like(state: dict, data: gr.LikeData) -> str:
+            return handlers.record_feedback(data.index, data.liked, state)
+
+        chat.like(on_like, [results], [feedback_note], queue=False)
+    app.queue(default_concurrency_limit=settings.web.concurrency, max_size=64)
+    return app
+
+
+def launch_options(settings: Settings, *, share: bool = False) -> dict[str, Any]:
+    """Arguments for `Blocks.launch`: loopback unless asked, logins, the stylesheet."""
+    auth = [tuple(entry.split(":", 1)) for entry in settings.web.auth] or None
+    return {
+        "server_name": settings.web.host,
+        "server_port": settings.web.port,
+        "share": share,
+        "auth": auth,
+        "css": CSS,
+        "show_error": True,
+        "footer_links": [],
+    }

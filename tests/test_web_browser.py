@@ -1,0 +1,153 @@
+"""The web chat in a real browser: Playwright driving Debian's chromium, fake backend.
+
+Skipped only when chromium is not installed (`make test` installs it).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.chain import AnswerService
+from assistant.config import load_settings
+from assistant.fakes import ScriptedChatModel, extractive_reply
+from assistant.web.app import build_app, launch_options
+from tests.answer_doubles import TermRetriever
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RecordingRetriever(TermRetriever):
+    """Remembers the filters each search was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters: list = []
+
+    def search(self, query, *, k=None, filters=None):
+        self.filters.append(filters)
+        return super().search(query, k=k, filters=filters)
+
+
+def reply(messages):
+    if "trigger a failure" in str(messages[-1].content):
+        raise ConnectionError("the fake backend went away")
+    return extractive_reply(messages)
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (make test installs it)")
+    settings = load_settings({"web": {"port": free_port()}})
+    retriever = RecordingRetriever()
+    model = ScriptedChatModel(script=[reply])
+    service = AnswerService(settings, retriever, model, count_tokens=len)
+    app = build_app(
+        settings,
+        service,
+        categories=["效率与压缩", "模型架构"],
+        backend_label="backend: fake",
+        make_filters=lambda categories: list(categories),
+    )
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    yield f"http://127.0.0.1:{settings.web.port}", retriever, model
+    app.close()
+
+
+@pytest.fixture()
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1300, "height": 950})
+        page.goto(app_url[0])
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, answers_before: int) -> str:
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    bot = page.locator("#chat .bot")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#chat .bot').length > n", arg=answers_before
+    )
+    # Done when the last answer is final: cited, abstained or an error, and not streaming.
+    page.wait_for_function(
+        """() => { const b = [...document.querySelectorAll('#chat .bot')].pop();
+                   if (!b) return false;
+                   const t = b.innerText;
+                   const final = /\\[\\d+\\]|⚠️|does not contain|资料中没有/;
+                   return !t.includes('▌') && final.test(t); }"""
+    )
+    return bot.last.inner_text()
+
+
+def test_chat_in_a_real_browser(page, app_url):
+    _, retriever, model = app_url
+    assert "backend: fake" in page.inner_text("#backend")
+
+    answer = ask(page, "KVZip 在 LongBench 上把内存降低了多少？", 0)
+    assert "[1]" in answer
+    card = page.locator("#sources .da-card").first
+    assert "KVZip" in card.inner_text()
+    link = card.locator("a.da-link")
+    assert link.get_attribute("href").startswith("https://arxiv.org/search/?query=")
+    assert "search on arXiv" in link.inner_text()
+    # The marker in the answer is a link to the same paper.
+    marker = page.locator("#chat .bot a", has_text="[1]").last
+    assert marker.get_attribute("href") == link.get_attribute("href")
+
+    answer = ask(page, "Which paper drafts tokens with a tiny model for speculative decoding?", 1)
+    assert "[1]" in answer
+    assert "Speculative Decoding with Tiny Drafts" in page.inner_text("#sources")
+    assert page.locator("#sources a.da-link").first.get_attribute("href") == (
+        "https://arxiv.org/abs/2501.00001v2"
+    )
+
+    ask(page, "What speed-up does it reach?", 2)
+    # The follow-up was condensed with the conversation before retrieval.
+    condense = next(m for m in reversed(model.prompts) if "Last question" in m[-1].content)
+    assert "tiny model for speculative decoding" in condense[-1].content
+
+    page.click("#category input")
+    page.get_by_role("option", name="效率与压缩").click()
+    page.keyboard.press("Escape")
+    ask(page, "How much memory does KVZip save?", 3)
+    assert retriever.filters[-1] == ["效率与压缩"]
+
+    answer = ask(page, "Please trigger a failure now", 4)
+    assert "backend failed" in answer
+    answer = ask(page, "How much memory does KVZip save?", 5)
+    assert "[1]" in answer  # the app is still usable after the failure
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-chat.png"), full_page=True)
+
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")

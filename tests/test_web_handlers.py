@@ -1,0 +1,117 @@
+"""The web chat's handlers with the fake backend: streaming, sources, errors, feedback."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+from assistant.answer.chain import AnswerService
+from assistant.config import load_settings
+from assistant.fakes import ScriptedChatModel, extractive_reply
+from assistant.web.chat import MAX_QUESTION_CHARS, ChatHandlers
+from assistant.web.render import answer_markdown, sources_html
+from tests.answer_doubles import TermRetriever
+
+
+def handlers(tmp_path, *script, fail_after_tokens=None):
+    model = ScriptedChatModel(script=list(script) or [extractive_reply])
+    if fail_after_tokens is not None:
+        model.fail_after_tokens = fail_after_tokens
+    service = AnswerService(load_settings(), TermRetriever(), model, count_tokens=len)
+    return ChatHandlers(service, tmp_path / "feedback.jsonl"), model
+
+
+def run(h, message, chat=None, turns=None, results=None):
+    # Gradio serialises each update as it comes; copy them so later ones don't rewrite them.
+    return [copy.deepcopy(u) for u in h.respond(message, chat, turns, results, [])]
+
+
+def test_an_answer_streams_then_shows_linked_citations_and_source_cards(tmp_path):
+    h, _ = handlers(tmp_path, "KVZip 在 LongBench 上将内存降低 4 倍[1]。")
+    updates = run(h, "KVZip 在 LongBench 上把内存降低了多少？")
+    assert len(updates) > 3  # status, streamed tokens, final
+    assert any(u[1][-1]["content"].endswith("▌") for u in updates)
+    _, chat, sources, turns, results = updates[-1]
+    answer = chat[-1]["content"]
+    assert "[\\[1\\]](https://arxiv.org/search/?query=" in answer
+    assert 'class="da-card"' in sources and "KVZip" in sources
+    assert "No link in the digest · search on arXiv" in sources
+    assert turns[-1]["content"] == "KVZip 在 LongBench 上将内存降低 4 倍[1]。"
+    assert results[len(chat) - 1]["citations"][0]["title"] == "KVZip"
+
+
+def test_follow_ups_carry_the_conversation(tmp_path):
+    h, model = handlers(
+        tmp_path,
+        "KVZip evicts unimportant cache entries [1].",
+        "Which benchmark did KVZip use?",
+        "KVZip was evaluated on LongBench [1].",
+    )
+    _, chat, _, turns, results = run(h, "Which paper compresses the KV cache?")[-1]
+    _, chat, _, turns, _ = run(h, "Which benchmark did it use?", chat, turns, results)[-1]
+    assert len(turns) == 4
+    condense = model.prompts[1][0].content
+    assert "KVZip evicts unimportant cache entries" in condense
+    assert "LongBench" in chat[-1]["content"]
+
+
+def test_empty_and_overlong_questions_are_handled(tmp_path):
+    h, model = handlers(tmp_path)
+    assert run(h, "   ")[-1][1] == []
+    _, chat, _, turns, _ = run(h, "x" * (MAX_QUESTION_CHARS + 1))[-1]
+    assert "shorten it" in chat[-1]["content"] and turns == []
+    assert model.prompts == []
+
+
+def test_a_backend_failure_mid_stream_shows_a_message_and_the_chat_goes_on(tmp_path):
+    h, model = handlers(
+        tmp_path, "KVZip reduces memory by 4x on LongBench [1].", fail_after_tokens=2
+    )
+    _, chat, _, turns, results = run(h, "How much memory does KVZip save?")[-1]
+    assert chat[-1]["content"].startswith("⚠️ The chat backend failed")
+    assert turns == []
+    model.fail_after_tokens = None
+    _, chat, _, turns, _ = run(h, "How much memory does KVZip save?", chat, turns, results)[-1]
+    assert "4x" in chat[-1]["content"] and len(turns) == 2
+
+
+def test_html_from_papers_and_from_the_model_is_escaped(tmp_path):
+    h, _ = handlers(tmp_path, "<script>alert(1)</script> KVZip reduces memory by 4x [1].")
+    _, chat, sources, _, _ = run(h, "<b>How much</b> memory does KVZip save?")[-1]
+    assert "<script>" not in chat[-1]["content"] and "&lt;script&gt;" in chat[-1]["content"]
+    assert "<b>" not in chat[-2]["content"]
+    assert "<script>" not in sources
+
+
+def test_new_chat_clears_everything(tmp_path):
+    h, _ = handlers(tmp_path)
+    text, chat, sources, turns, results = h.new_chat()
+    assert (text, chat, turns, results) == ("", [], [], {})
+    assert "Sources of the answer appear here" in sources
+
+
+def test_feedback_is_appended_to_a_jsonl_file(tmp_path):
+    h, _ = handlers(tmp_path, "KVZip reduces memory by 4x on LongBench [1].")
+    _, chat, _, _, results = run(h, "How much memory does KVZip save?")[-1]
+    assert h.record_feedback(len(chat) - 1, False, results).startswith("Thanks")
+    assert h.record_feedback(0, True, results) == "Feedback is recorded for answers only."
+    [line] = (tmp_path / "feedback.jsonl").read_text(encoding="utf-8").splitlines()
+    entry = json.loads(line)
+    assert entry["liked"] is False and entry["question"] == "How much memory does KVZip save?"
+    assert entry["cited"] and entry["retrieved"]
+
+
+def test_abstention_lists_related_papers_without_citations(tmp_path):
+    h, _ = handlers(tmp_path, "The sources do not contain the answer.")
+    _, chat, sources, _, _ = run(h, "What GPU did KVZip train on?")[-1]
+    assert chat[-1]["content"].startswith("The digest does not contain the answer")
+    assert "Closest papers in the digest" in chat[-1]["content"]
+    assert "Related papers" in sources
+
+
+def test_markdown_rendering_keeps_unknown_markers_plain():
+    from assistant.answer.result import AnswerResult
+
+    result = AnswerResult(question="q", standalone_question="q", language="en", answer="x [3]")
+    assert answer_markdown(result) == "x \\[3\\]"
+    assert "appear here" in sources_html([])
