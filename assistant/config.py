@@ -187,6 +187,13 @@ class AnswerSettings(BaseModel):
     papers: int = Field(
         default=4, ge=1, le=8, description="Retrieved papers given to the model as sources."
     )
+    retrieve_papers: int = Field(
+        default=10,
+        ge=1,
+        le=50,
+        description="Papers retrieved per question (all are reported; the first `papers` "
+        "become the sources).",
+    )
     context_tokens: int = Field(
         default=1100,
         ge=200,
