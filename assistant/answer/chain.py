@@ -40,6 +40,12 @@ History = Sequence[dict[str, str]]
 _TOKENIZER_MARGIN = 1.15
 
 
+def standalone_without_model(question: str, history: History) -> str:
+    """The follow-up with the last user turn in front: the no-model stand-in for condensing."""
+    last_user = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
+    return f"{last_user} {question}".strip()
+
+
 def _backend_failure(exc: Exception) -> BackendError:
     return BackendError(
         f"The chat backend failed while answering: {str(exc).rstrip('.')}.",
@@ -118,18 +124,20 @@ class AnswerService:
         rewritten = rewritten.strip().strip("\"'“”")
         state["timings"]["condense_s"] = time.perf_counter() - started
         if not rewritten or len(rewritten) > 3 * len(question) + 200:
-            # A runaway rewrite is worse than none: fall back to the last user turn + question.
-            last_user = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
-            return f"{last_user} {question}".strip()
+            return standalone_without_model(question, history)  # a runaway rewrite is worse
         return rewritten
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:
         started = time.perf_counter()
         hits = self.retriever.search(
-            state["standalone"], k=self.settings.answer.papers, filters=state.get("filters")
+            state["standalone"], k=self._retrieve_k, filters=state.get("filters")
         )
         state["timings"]["retrieval_s"] = time.perf_counter() - started
         return hits
+
+    @property
+    def _retrieve_k(self) -> int:
+        return max(self.settings.answer.papers, self.settings.answer.retrieve_papers)
 
     def _context_budget(self, lang: str, question: str) -> int:
         llm = self.settings.llm
@@ -151,7 +159,11 @@ class AnswerService:
             return []
         budget = self._context_budget(state["language"], state["standalone"])
         return build_sources(
-            state["standalone"], hits, self.retriever.chunks_of, budget, self.count_tokens
+            state["standalone"],
+            hits[: self.settings.answer.papers],
+            self.retriever.chunks_of,
+            budget,
+            self.count_tokens,
         )
 
     def _too_weak(self, hits: Sequence[Any]) -> bool:
@@ -257,6 +269,15 @@ class AnswerService:
         result.citations = []
         result.timings["total_s"] = time.perf_counter() - started
         return result
+
+    def retrieve(
+        self, question: str, *, history: History | None = None, filters: Any = None
+    ) -> tuple[str, list[Any], float]:
+        """Retrieval as an answer does it, with no model call: (query, hits, seconds)."""
+        query = standalone_without_model(question, history or []) if history else question
+        started = time.perf_counter()
+        hits = self.retriever.search(query, k=self._retrieve_k, filters=filters)
+        return query, hits, time.perf_counter() - started
 
     def answer(
         self, question: str, *, history: History | None = None, filters: Any = None
