@@ -165,7 +165,25 @@ class IndexSettings(BaseModel):
     )
     chroma_port: int = Field(default=8000, description="Port of the Chroma server.")
     chunk_tokens: int = Field(
-        default=320, ge=64, description="Upper bound on a chunk's size in tokens (tiktoken)."
+        default=400,
+        ge=64,
+        description=(
+            "Upper bound on a chunk's size in tokens (tiktoken), context line included; "
+            "longer texts are split on sentence boundaries. Changing it needs a rebuild."
+        ),
+    )
+    zh_fields_per_chunk: int = Field(
+        default=3,
+        ge=1,
+        le=6,
+        description=(
+            "How many of the six short Chinese fields of an untitled paper share one chunk "
+            "(within chunk_tokens). Changing it needs a rebuild."
+        ),
+    )
+    stem_english: bool = Field(
+        default=False,
+        description="Stem English words for BM25 (Snowball). Changing it needs a rebuild.",
     )
 
 
@@ -178,6 +196,29 @@ class RetrievalSettings(BaseModel):
     )
     rerank: bool = Field(
         default=False, description="Rerank the top papers with the chat model as a judge."
+    )
+    fusion: Literal["weighted-rrf", "rrf", "scores"] = Field(
+        default="weighted-rrf",
+        description=(
+            "How dense and BM25 rankings are combined: reciprocal rank fusion with weights, "
+            "plain RRF, or a weighted sum of normalized scores."
+        ),
+    )
+    dense_weight: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Share of the dense ranking in the fusion (BM25 gets the rest).",
+    )
+    rrf_k: int = Field(default=60, ge=1, description="The k constant of reciprocal rank fusion.")
+    chunks_per_paper: int = Field(
+        default=3, ge=1, description="Matching chunks returned with each paper, best first."
+    )
+    rerank_candidates: int = Field(default=8, ge=2, description="Top papers the reranker judges.")
+    rerank_budget_s: float = Field(
+        default=6.0,
+        gt=0,
+        description="Time budget of one rerank; papers not judged in time keep their place.",
     )
 
 

@@ -1,0 +1,75 @@
+"""One process at a time on a local index folder: an exclusive, non-blocking file lock.
+
+Chroma's PersistentClient is not safe for several processes on one folder, so whoever
+opens it (ingest, search, the web chat) takes `<folder>/.assistant.lock` first. Inside one
+process the lock is shared: every store opened on the same folder holds the same lock,
+released when the last one closes. The file records the holder's pid and command, so the
+second process can say who is in the way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import threading
+from pathlib import Path
+
+from assistant.errors import IndexStateError
+
+LOCK_NAME = ".assistant.lock"
+_held: dict[Path, tuple[int, int]] = {}  # folder -> (file descriptor, users in this process)
+_registry_lock = threading.Lock()
+
+
+class FolderLock:
+    """A held lock on one index folder; `release()` gives it back (idempotent)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._released = False
+
+    def release(self) -> None:
+        with _registry_lock:
+            if self._released:
+                return
+            self._released = True
+            fd, users = _held[self.folder]
+            if users > 1:
+                _held[self.folder] = (fd, users - 1)
+                return
+            del _held[self.folder]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def acquire_folder_lock(folder: Path) -> FolderLock:
+    """Lock `folder` for this process, or raise IndexStateError naming the holder."""
+    folder = Path(folder).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    with _registry_lock:
+        if folder in _held:
+            fd, users = _held[folder]
+            _held[folder] = (fd, users + 1)
+            return FolderLock(folder)
+        path = folder / LOCK_NAME
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "unknown"
+            os.close(fd)
+            raise IndexStateError(
+                f"The index in {folder} is in use by another process ({holder}); a local "
+                "index can be opened by one process at a time.",
+                hint=(
+                    "Wait for it to finish or stop it (for example the web chat). To share "
+                    f"one index between processes, serve it with `chroma run --path {folder} "
+                    "--host 127.0.0.1 --port 8000` and set ASSISTANT_INDEX__CHROMA_HOST=127.0.0.1."
+                ),
+            ) from None
+        os.ftruncate(fd, 0)
+        command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
+        os.pwrite(fd, f"pid {os.getpid()}: {command[:200]}\n".encode(), 0)
+        _held[folder] = (fd, 1)
+        return FolderLock(folder)

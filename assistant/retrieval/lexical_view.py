@@ -1,0 +1,125 @@
+"""The in-memory lexical side of a search: BM25 over the stored tokens, and filter values.
+
+Built from the chunk metadata in Chroma (each chunk carries its BM25 tokens), so it is the
+same in local and server mode and always matches the index it was read from. It also
+knows, per paper, the values that filters match on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from assistant.index.lexical import LexicalIndex
+from assistant.index.store import IndexStore
+from assistant.retrieval.hits import SearchFilters
+
+
+@dataclass
+class PaperFields:
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    source_files: list[str] = field(default_factory=list)
+
+
+class LexicalView:
+    """BM25 over every chunk of the index, plus per-paper filter fields."""
+
+    def __init__(self, store: IndexStore) -> None:
+        self.revision = store.revision()
+        self.chunk_ids: list[str] = []
+        tokens: list[list[str]] = []
+        paper_index: dict[str, int] = {}
+        chunk_paper: list[int] = []
+        self.fields: dict[str, PaperFields] = {}
+        for chunk_id, meta in store.all_chunk_metadata():
+            paper_id = str(meta["paper_id"])
+            self.chunk_ids.append(chunk_id)
+            tokens.append(str(meta.get("lex", "")).split())
+            chunk_paper.append(paper_index.setdefault(paper_id, len(paper_index)))
+            if paper_id not in self.fields:
+                self.fields[paper_id] = PaperFields(
+                    meta.get("category"),
+                    list(meta.get("tags") or []),
+                    list(meta.get("source_files") or []),
+                )
+        self.paper_ids = list(paper_index)
+        self._chunk_paper = np.asarray(chunk_paper, dtype=np.int64)
+        self.index = LexicalIndex(tokens)
+
+    # --- filters ---------------------------------------------------------------------------
+
+    def known_categories(self) -> list[str]:
+        return sorted({f.category for f in self.fields.values() if f.category})
+
+    def resolve(self, filters: SearchFilters) -> SearchFilters:
+        """Filter values as stored: case-insensitive categories and tags, files by name."""
+
+        def match(wanted: object, known: set[str], by_name: bool = False) -> tuple[str, ...]:
+            if not wanted:
+                return ()
+            asked = [str(w) for w in wanted]  # type: ignore[attr-defined]
+            out = []
+            for value in sorted(known):
+                for w in asked:
+                    if value.casefold() == w.casefold() or (
+                        by_name and (Path(value).name == w or value == str(Path(w).resolve()))
+                    ):
+                        out.append(value)
+                        break
+            return tuple(out) or ("\x00no match\x00",)  # asked for, nothing known: match none
+
+        fields = self.fields.values()
+        return SearchFilters(
+            categories=match(filters.categories, {f.category for f in fields if f.category}),
+            tags=match(filters.tags, {t for f in fields for t in f.tags}),
+            source_files=match(
+                filters.source_files, {s for f in fields for s in f.source_files}, by_name=True
+            ),
+        )
+
+    def allowed_papers(self, resolved: SearchFilters) -> set[str]:
+        cats, tags, files = (
+            set(resolved.categories or ()),
+            set(resolved.tags or ()),
+            set(resolved.source_files or ()),
+        )
+        return {
+            pid
+            for pid, f in self.fields.items()
+            if (not cats or f.category in cats)
+            and (not tags or tags.intersection(f.tags))
+            and (not files or files.intersection(f.source_files))
+        }
+
+    # --- search ----------------------------------------------------------------------------
+
+    def top(
+        self, query_tokens: list[str], n: int, allowed: set[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Up to `n` (chunk id, BM25 score) pairs, best first, within the allowed papers."""
+        mask = None
+        if allowed is not None:
+            allowed_index = [i for i, pid in enumerate(self.paper_ids) if pid in allowed]
+            mask = np.isin(self._chunk_paper, np.asarray(allowed_index, dtype=np.int64))
+        return [(self.chunk_ids[i], score) for i, score in self.index.top(query_tokens, n, mask)]
+
+
+def chroma_where(resolved: SearchFilters) -> dict | None:
+    """The same filter as a Chroma `where` clause (None when there is nothing to filter)."""
+    clauses: list[dict] = []
+
+    def any_of(key: str, values: tuple[str, ...] | list[str] | None, op: str) -> None:
+        if not values:
+            return
+        parts = [{key: {op: v}} for v in values]
+        clauses.append(parts[0] if len(parts) == 1 else {"$or": parts})
+
+    any_of("category", resolved.categories, "$eq")
+    any_of("tags", resolved.tags, "$contains")
+    any_of("source_files", resolved.source_files, "$contains")
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

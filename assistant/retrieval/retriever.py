@@ -1,0 +1,308 @@
+"""Hybrid search over the index: dense + BM25, fused per paper, optionally reranked.
+
+A Retriever holds one store, one embedder and the in-memory BM25 view; it is safe to
+share between threads (the web chat does). It notices when the index changes (an ingest
+in this process, or another writer on a Chroma server) through the index's revision
+stamp, and then reloads its lexical view and paper cache.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from assistant.config import Settings
+from assistant.digest.model import Paper
+from assistant.errors import IndexStateError
+from assistant.index.chunking import SECTION_ORDER, field_parts
+from assistant.index.identity import REBUILD_HINT, IndexIdentity, check_identity
+from assistant.index.ingest import expected_identity, lexical_params
+from assistant.index.lexical import tokenize
+from assistant.index.store import IndexStore, StoredChunk
+from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
+from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
+from assistant.retrieval.lexical_view import LexicalView, chroma_where
+
+
+@dataclass
+class Candidates:
+    """What the two retrievers found for one query, before fusion."""
+
+    query: str
+    vector: list[float]
+    tokens: list[str]
+    dense: list[tuple[StoredChunk, float]]  # (chunk, cosine similarity), best first
+    lexical: list[tuple[StoredChunk, float]]  # (chunk, BM25 score), best first
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Finds the papers that match a question, in Chinese or English."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: IndexStore,
+        embeddings: Embeddings,
+        *,
+        chat_model: BaseChatModel | None = None,
+        identity: IndexIdentity | None = None,
+        owns_store: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.embeddings = embeddings
+        self.chat_model = chat_model
+        self.identity = identity or store.identity()
+        self._owns_store = owns_store
+        self._lock = threading.RLock()
+        self._view: LexicalView | None = None
+        self._papers: dict[str, Paper] = {}
+        self._lexical = lexical_params(settings)
+        self._counter: Any = None
+
+    # --- the lexical view and the paper cache, kept fresh ---------------------------------
+
+    def _current_view(self) -> LexicalView:
+        revision = self.store.revision()
+        with self._lock:
+            if self._view is None or self._view.revision != revision:
+                self._view = LexicalView(self.store)
+                self._papers = {}
+            return self._view
+
+    def refresh(self) -> None:
+        """Reload everything from the store now (normally done when the index changes)."""
+        with self._lock:
+            self._view = None
+            self._papers = {}
+        self._current_view()
+
+    def _load_papers(self, paper_ids: list[str]) -> dict[str, Paper]:
+        with self._lock:
+            missing = [pid for pid in paper_ids if pid not in self._papers]
+        if missing:
+            found = self.store.papers(missing)
+            with self._lock:
+                self._papers.update({p.paper_id: p for p in found})
+        with self._lock:
+            return {pid: self._papers[pid] for pid in paper_ids if pid in self._papers}
+
+    # --- search -----------------------------------------------------------------------------
+
+    def candidates(self, query: str, filters: SearchFilters | None = None) -> Candidates:
+        """The dense and the lexical candidates for `query`, before fusion."""
+        view = self._current_view()
+        n = self.settings.retrieval.candidates
+        seconds: dict[str, float] = {}
+        where, allowed = None, None
+        if filters is not None and not filters.is_empty():
+            resolved = view.resolve(filters)
+            where, allowed = chroma_where(resolved), view.allowed_papers(resolved)
+
+        started = time.perf_counter()
+        vector = self.embeddings.embed_query(query)
+        seconds["embed"] = time.perf_counter() - started
+        if self.identity and self.identity.dimension and len(vector) != self.identity.dimension:
+            raise IndexStateError(
+                f"The embedder gives {len(vector)}-dimensional vectors but the index at "
+                f"{self.store.location} holds {self.identity.dimension}-dimensional ones.",
+                hint=REBUILD_HINT,
+            )
+
+        started = time.perf_counter()
+        dense = [] if allowed == set() else self.store.query(vector, n, where)
+        seconds["dense"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        tokens = tokenize(query, self._lexical)
+        ranked = view.top(tokens, n, allowed)
+        known = {c.chunk_id: c for c, _ in dense}
+        fetched = {
+            c.chunk_id: c
+            for c in self.store.chunks_by_id([cid for cid, _ in ranked if cid not in known])
+        }
+        known.update(fetched)
+        lexical = [(known[cid], score) for cid, score in ranked if cid in known]
+        seconds["lexical"] = time.perf_counter() - started
+        return Candidates(query, vector, tokens, dense, lexical, seconds)
+
+    def fusion_params(self) -> FusionParams:
+        r = self.settings.retrieval
+        return FusionParams(method=r.fusion, dense_weight=r.dense_weight, rrf_k=r.rrf_k)
+
+    def rank(
+        self,
+        candidates: Candidates,
+        k: int,
+        params: FusionParams | None = None,
+    ) -> list[PaperHit]:
+        """Fuse the candidates and build the top `k` paper hits (no rerank)."""
+        fused = fuse(candidates.dense, candidates.lexical, params or self.fusion_params())
+        papers = self._load_papers([f.paper_id for f in fused[: k + 5]])
+        top = [f for f in fused if f.paper_id in papers][:k]
+        self._fill_dense_similarity(top, candidates.vector)
+        per_paper = self.settings.retrieval.chunks_per_paper
+        query_tokens = set(candidates.tokens)
+        return [
+            PaperHit(
+                paper=papers[f.paper_id],
+                score=f.score,
+                dense_similarity=f.dense_similarity or 0.0,
+                lexical_score=f.lexical_score,
+                chunks=[
+                    hit
+                    for chunk, score in f.chunks[:per_paper]
+                    for hit in _chunk_hits(chunk, score, query_tokens, self._lexical)
+                ],
+            )
+            for f in top
+        ]
+
+    def search(
+        self, query: str, *, k: int | None = None, filters: SearchFilters | None = None
+    ) -> list[PaperHit]:
+        """The `k` papers (default retrieval.k) that best match `query`, best first."""
+        if not query.strip():
+            return []
+        k = k or self.settings.retrieval.k
+        rerank_on = self.settings.retrieval.rerank and self.chat_model is not None
+        width = max(k, self.settings.retrieval.rerank_candidates) if rerank_on else k
+        hits = self.rank(self.candidates(query, filters), width)
+        if rerank_on:
+            from assistant.retrieval.rerank import rerank
+
+            hits = rerank(
+                query,
+                hits,
+                chat_model=self.chat_model,  # type: ignore[arg-type]
+                prompts_dir=self.settings.paths.prompts,
+                candidates=self.settings.retrieval.rerank_candidates,
+                budget_s=self.settings.retrieval.rerank_budget_s,
+                truncate=self._token_counter().truncate,
+            )
+        return hits[:k]
+
+    def _fill_dense_similarity(self, top: list[FusedPaper], vector: list[float]) -> None:
+        """Papers found only by BM25 get their real best cosine similarity to the query."""
+        missing = [f.paper_id for f in top if f.dense_similarity is None]
+        if not missing:
+            return
+        vectors = self.store.chunk_vectors(missing)
+        query_norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+        for f in top:
+            if f.dense_similarity is None:
+                sims = [
+                    sum(a * b for a, b in zip(vector, v, strict=False))
+                    / (query_norm * (math.sqrt(sum(x * x for x in v)) or 1.0))
+                    for v in vectors.get(f.paper_id, [])
+                ]
+                f.dense_similarity = max(sims, default=0.0)
+
+    def _token_counter(self) -> Any:
+        if self._counter is None:
+            from assistant.tokens import TokenCounter
+
+            self._counter = TokenCounter(self.settings.paths.models)
+        return self._counter
+
+    # --- papers and chunks ------------------------------------------------------------------
+
+    def chunks_of(self, paper_id: str) -> list[ChunkHit]:
+        """Every chunk of one paper in document order (grouped fields come apart)."""
+        stored = sorted(
+            self.store.chunks_of(paper_id),
+            key=lambda c: (_section_rank(c.section), c.part),
+        )
+        return [
+            ChunkHit(c.chunk_id, c.paper_id, section, c.language, text, 0.0)
+            for c in stored
+            for section, text in field_parts(c.section, c.text)
+        ]
+
+    def paper(self, paper_id: str) -> Paper | None:
+        return self._load_papers([paper_id]).get(paper_id)
+
+    def papers(self) -> list[Paper]:
+        """The whole catalog, in index order."""
+        papers = self.store.papers()
+        with self._lock:
+            self._papers.update({p.paper_id: p for p in papers})
+        return papers
+
+    def categories(self) -> list[str]:
+        """Every category present in the index, sorted."""
+        return self._current_view().known_categories()
+
+    def as_langchain(self, *, k: int | None = None, filters: SearchFilters | None = None) -> Any:
+        """This retriever as a LangChain BaseRetriever (one Document per paper)."""
+        from assistant.retrieval.adapter import PaperRetriever
+
+        return PaperRetriever(retriever=self, k=k, filters=filters)
+
+    def close(self) -> None:
+        """Close the store if this retriever opened it."""
+        if self._owns_store:
+            self.store.close()
+
+
+def _section_rank(section: str) -> int:
+    return SECTION_ORDER.index(section) if section in SECTION_ORDER else len(SECTION_ORDER)
+
+
+def _chunk_hits(
+    chunk: StoredChunk, score: float, query_tokens: set[str], lexical: Any
+) -> list[ChunkHit]:
+    """A matched chunk as ChunkHits; fields of a group ordered by overlap with the query."""
+    parts = field_parts(chunk.section, chunk.text)
+    if len(parts) > 1:
+        parts.sort(key=lambda p: -len(query_tokens.intersection(tokenize(p[1], lexical))))
+    return [
+        ChunkHit(chunk.chunk_id, chunk.paper_id, section, chunk.language, text, score)
+        for section, text in parts
+    ]
+
+
+def open_retriever(
+    settings: Settings,
+    embeddings: Embeddings | None = None,
+    chat_model: BaseChatModel | None = None,
+    *,
+    store: IndexStore | None = None,
+) -> Retriever:
+    """A Retriever on the configured index, checked against the settings' identity.
+
+    The store, embedder and chat model default to the configured ones (the chat model is
+    only made when reranking is on). A store opened here is closed by `Retriever.close()`.
+    """
+    owns = store is None
+    store = store or IndexStore.open(settings)
+    try:
+        if not store.exists():
+            raise IndexStateError(
+                f"There is no index at {store.location} yet.",
+                hint="Run `assistant ingest` to build it from the digest.",
+            )
+        identity = store.identity()
+        check_identity(identity, expected_identity(settings), store.location)
+        if embeddings is None:
+            from assistant.llm import make_embeddings
+
+            embeddings = make_embeddings(settings)
+        if chat_model is None and settings.retrieval.rerank:
+            from assistant.llm import make_chat_model
+
+            chat_model = make_chat_model(settings)
+    except BaseException:
+        if owns:
+            store.close()
+        raise
+    return Retriever(
+        settings, store, embeddings, chat_model=chat_model, identity=identity, owns_store=owns
+    )
