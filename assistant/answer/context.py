@@ -49,8 +49,9 @@ def _units(chunks: Sequence[Any]) -> list[_Unit]:
     return units
 
 
-def _score(unit: _Unit, q_terms: set[str], numeric: bool, method: bool, lang: str,
-           matched: set[str]) -> float:  # fmt: skip
+def _score(
+    unit: _Unit, q_terms: set[str], numeric: bool, method: bool, lang: str, matched: set[str]
+) -> float:
     overlap = len(q_terms & terms(unit.text))
     score = overlap / math.sqrt(len(q_terms) or 1)
     if unit.chunk_id in matched:

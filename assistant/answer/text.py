@@ -83,9 +83,17 @@ _NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|％|倍|x|×|亿|万|千|百万|billion|million|thousand|[kKmMbB](?![a-zA-Z]))?"
 )
 _SCALE = {
-    "亿": 1e8, "万": 1e4, "千": 1e3, "百万": 1e6, "billion": 1e9, "million": 1e6,
-    "thousand": 1e3, "k": 1e3, "m": 1e6, "b": 1e9,
-}  # fmt: skip
+    "亿": 1e8,
+    "万": 1e4,
+    "千": 1e3,
+    "百万": 1e6,
+    "billion": 1e9,
+    "million": 1e6,
+    "thousand": 1e3,
+    "k": 1e3,
+    "m": 1e6,
+    "b": 1e9,
+}
 
 
 def numbers(text: str) -> list[tuple[str, float | None, float | None]]:

@@ -1,0 +1,113 @@
+"""`assistant eval run|compare`: question sets in, metrics and a report out."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from assistant import __version__
+from assistant.cli.answer_cmd import backend_option
+from assistant.cli.app import AppContext, cli, pass_app
+from assistant.config import describe_settings
+from assistant.evals.compare import compare_markdown, compare_runs
+from assistant.evals.questions import load_question_set
+from assistant.evals.report import full_summary, write_report
+from assistant.evals.runner import done_ids, read_outputs, run_eval
+from assistant.runtime import backend_label, open_runtime
+
+
+@cli.group("eval")
+def eval_group() -> None:
+    """Run evaluation question sets and compare runs."""
+
+
+@eval_group.command("run")
+@click.argument("question_set", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder for outputs.jsonl, summary.json, report.md and report.html.",
+)
+@click.option("--retrieval-only", is_flag=True, help="Retrieve only; no LLM is called.")
+@click.option("--limit", type=int, default=None, help="Only the first N questions of the set.")
+@backend_option
+@pass_app
+def run(
+    app: AppContext,
+    question_set: Path,
+    out_dir: Path,
+    retrieval_only: bool,
+    limit: int | None,
+    backend: str | None,
+) -> None:
+    """Run every question of QUESTION_SET (JSONL) and write the report (resumable)."""
+    settings = app.settings(llm={"backend": backend})
+    questions, issues = load_question_set(question_set)
+    for issue in issues:
+        click.secho(str(issue), fg="yellow", err=True)
+    if limit is not None:
+        questions = questions[:limit]
+    already = done_ids(out_dir) & {q.id for q in questions}
+    if already:
+        click.echo(f"Resuming: {len(already)} question(s) already in {out_dir}.", err=True)
+    runtime = open_runtime(settings, need_chat=not retrieval_only)
+    started = time.time()
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        ) as progress:
+            task = progress.add_task("Questions", total=len(questions), completed=len(already))
+            run_eval(
+                runtime.service,
+                questions,
+                out_dir,
+                retrieval_only=retrieval_only,
+                on_progress=lambda q, r: progress.advance(task),
+            )
+    finally:
+        runtime.close()
+    wanted = {q.id for q in questions}
+    records = [r for r in read_outputs(out_dir) if r["id"] in wanted]
+    info = {
+        "question_set": str(question_set),
+        "mode": "retrieval-only" if retrieval_only else "full",
+        "chat_model": "none" if retrieval_only else backend_label(settings),
+        "embedder": settings.embedder.model or settings.embedder.backend,
+        "version": __version__,
+        "seconds": round(time.time() - started, 2),
+        "settings": describe_settings(settings),
+    }
+    summary = full_summary(records, {q.id: q.answer_facts for q in questions}, info)
+    write_report(out_dir, summary)
+    overall = summary["metrics"]["overall"]
+    errors = f", {overall['errors']} error(s)" if overall["errors"] else ""
+    click.echo(f"{len(records)} questions{errors}; report: {out_dir / 'report.md'}")
+    for key in (
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "citation_precision",
+        "fact_coverage",
+        "abstention_on_unanswerable",
+        "false_abstention",
+        "language_match",
+    ):
+        if overall.get(key) is not None:
+            click.echo(f"  {key}: {overall[key]:.3f}")
+
+
+@eval_group.command("compare")
+@click.argument("dir_a", type=click.Path(path_type=Path))
+@click.argument("dir_b", type=click.Path(path_type=Path))
+def compare(dir_a: Path, dir_b: Path) -> None:
+    """Metric deltas (B − A) and the questions that changed between two runs."""
+    click.echo(compare_markdown(compare_runs(dir_a, dir_b)))

@@ -1,0 +1,113 @@
+"""`assistant serve`: the web chat, the main job. Fetches models and builds the index first
+when they are missing, with progress in the terminal, then serves on 127.0.0.1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from assistant.cli.answer_cmd import backend_option
+from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.index_cmd import _IngestBar
+from assistant.config import Settings
+from assistant.errors import UserError
+
+
+def read_logins(pairs: tuple[str, ...], auth_file: Path | None) -> list[str]:
+    """'user:password' logins from --auth and a file (one per line, # comments)."""
+    logins = list(pairs)
+    if auth_file is not None:
+        try:
+            lines = auth_file.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise UserError(f"{auth_file}: cannot read the logins file ({exc.strerror}).") from None
+        for number, line in enumerate(lines, start=1):
+            line = line.strip()
+            if line and not line.startswith("#"):
+                if ":" not in line:
+                    raise UserError(
+                        f"{auth_file}:{number}: expected 'user:password'.",
+                        hint="Write one login per line as user:password.",
+                    )
+                logins.append(line)
+    for login in logins:
+        user, _, password = login.partition(":")
+        if not user or not password:
+            raise UserError(
+                "A login must be given as user:password (both parts non-empty).",
+                hint="Example: --auth alice:s3cret",
+            )
+    return logins
+
+
+def prepare(settings: Settings, console: Console):  # -> Runtime
+    """Models (fetched and verified if missing), the index (built if missing), the service."""
+    from assistant.index.ingest import ingest
+    from assistant.index.store import IndexStore
+    from assistant.llm import make_chat_model, make_embeddings
+    from assistant.runtime import open_runtime
+
+    console.print("Loading the models…", style="dim")
+    embeddings = make_embeddings(settings)
+    chat_model = make_chat_model(settings)
+    with IndexStore.open(settings) as store:
+        if not store.exists() or store.chunk_count() == 0:
+            console.print(f"Building the index at {store.location} (first run only)…")
+            with _IngestBar(quiet=False) as bar:
+                ingest(settings, store=store, embeddings=embeddings, progress=bar.update)
+    return open_runtime(settings, chat_model=chat_model, embeddings=embeddings)
+
+
+@cli.command("serve")
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1: this machine).")
+@click.option("--port", type=int, default=None, help="Port (default: web.port, 7860).")
+@click.option(
+    "--auth", "auth", multiple=True, metavar="USER:PASSWORD", help="Require a login (repeatable)."
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File of logins, one user:password per line.",
+)
+@click.option("--share", is_flag=True, help="Also open a public gradio.live link (off by default).")
+@backend_option
+@pass_app
+def serve(
+    app: AppContext,
+    host: str | None,
+    port: int | None,
+    auth: tuple[str, ...],
+    auth_file: Path | None,
+    share: bool,
+    backend: str | None,
+) -> None:
+    """Serve the web chat over the indexed digest."""
+    from assistant.retrieval import SearchFilters
+    from assistant.runtime import backend_label
+    from assistant.web.app import build_app, launch_options
+
+    logins = read_logins(auth, auth_file)
+    settings = app.settings(
+        web={"host": host, "port": port, "auth": logins or None}, llm={"backend": backend}
+    )
+    console = Console(stderr=True)
+    if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            f"Serving on {settings.web.host}: other machines can reach this chat.", style="yellow"
+        )
+    runtime = prepare(settings, console)
+    try:
+        web = build_app(
+            settings,
+            runtime.service,
+            categories=runtime.retriever.categories(),
+            backend_label=backend_label(settings),
+            make_filters=lambda cats: SearchFilters(categories=list(cats)) if cats else None,
+        )
+        console.print(f"Open http://{settings.web.host}:{settings.web.port} (Ctrl-C to stop).")
+        web.launch(**launch_options(settings, share=share), quiet=True)
+    finally:
+        runtime.close()

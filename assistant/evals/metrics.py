@@ -1,0 +1,81 @@
+"""Metric functions over one question's output; each returns None when it does not apply."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from assistant.digest.identity import normalize_ref
+
+
+def _unique(refs: Sequence[str]) -> list[str]:
+    seen: list[str] = []
+    for ref in refs:
+        ref = normalize_ref(ref)
+        if ref not in seen:
+            seen.append(ref)
+    return seen
+
+
+def recall_at(retrieved: Sequence[str], gold: Sequence[str], k: int) -> float | None:
+    """Share of the gold papers among the first k retrieved (duplicates count once)."""
+    wanted = set(_unique(gold))
+    if not wanted:
+        return None
+    return len(wanted & set(_unique(retrieved)[:k])) / len(wanted)
+
+
+def reciprocal_rank(retrieved: Sequence[str], gold: Sequence[str], k: int = 10) -> float | None:
+    """1/rank of the first gold paper within the first k, 0 when none is there."""
+    wanted = set(_unique(gold))
+    if not wanted:
+        return None
+    for rank, ref in enumerate(_unique(retrieved)[:k], start=1):
+        if ref in wanted:
+            return 1.0 / rank
+    return 0.0
+
+
+def citation_counts(cited: Sequence[str], gold: Sequence[str]) -> tuple[int, int]:
+    """(citations that point at a gold paper, all citations), duplicates counted once."""
+    refs = _unique(cited)
+    wanted = set(_unique(gold))
+    return sum(1 for ref in refs if ref in wanted), len(refs)
+
+
+def citation_recall(cited: Sequence[str], gold: Sequence[str]) -> float | None:
+    wanted = set(_unique(gold))
+    if not wanted:
+        return None
+    return len(wanted & set(_unique(cited))) / len(wanted)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().replace("\\%", "%")
+    return re.sub(r"\s+", "", text)
+
+
+def fact_coverage(answer: str, facts: Sequence[str]) -> float | None:
+    """Share of facts found in the answer; a fact 'a|b' is found when any alternative is."""
+    if not facts:
+        return None
+    folded = _fold(answer)
+    found = sum(1 for fact in facts if any(_fold(alt) in folded for alt in fact.split("|")))
+    return found / len(facts)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th percentile (0-100) by linear interpolation; None for no values."""
+    data = sorted(v for v in values if v is not None)
+    if not data:
+        return None
+    position = (len(data) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (data[high] - data[low]) * (position - low)
+
+
+def mean(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None

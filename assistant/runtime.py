@@ -1,0 +1,61 @@
+"""Wiring the core pieces together from the settings, for the entry points (CLI, web, evals).
+
+Nothing here runs at import: each function builds what its caller asks for, on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.answer.chain import AnswerService
+from assistant.config import Settings
+
+
+@dataclass
+class Runtime:
+    """An answer service and the retriever under it; close() releases the index."""
+
+    service: AnswerService
+    retriever: Any
+
+    def close(self) -> None:
+        self.retriever.close()
+
+
+def open_runtime(
+    settings: Settings,
+    *,
+    chat_model: Any = None,
+    embeddings: Any = None,
+    need_chat: bool = True,
+) -> Runtime:
+    """Open the index and the models the settings select (fetching local ones if missing)."""
+    from assistant.llm import make_chat_model, make_embeddings
+    from assistant.retrieval import open_retriever
+
+    embeddings = embeddings or make_embeddings(settings)
+    if chat_model is None and need_chat:
+        chat_model = make_chat_model(settings)
+    retriever = open_retriever(
+        settings, embeddings, chat_model if settings.retrieval.rerank else None
+    )
+    try:
+        service = AnswerService(settings, retriever, chat_model)
+    except BaseException:
+        retriever.close()
+        raise
+    return Runtime(service, retriever)
+
+
+def backend_label(settings: Settings) -> str:
+    """What the UI and reports show as the active chat backend and model."""
+    backend = settings.resolved_llm_backend()
+    defaults = {"local": "qwen2.5-coder-1.5b-instruct", "openai": "gpt-4o-mini", "fake": "scripted"}
+    model = settings.llm.model or defaults.get(backend, "")
+    if backend == "local" and settings.llm.model_path:
+        model = settings.llm.model_path.name
+    embedder = settings.embedder.model or (
+        "embeddinggemma-300m" if settings.embedder.backend == "local" else settings.embedder.backend
+    )
+    return f"chat: {backend} · {model} — embeddings: {embedder}"
