@@ -123,20 +123,22 @@ def extractive_reply(messages: list[BaseMessage]) -> str:
     """A reply made of one fact line of source [1], cited: a demo that needs no model.
 
     It picks the first line of source [1] in the prompt's language (资料 = Chinese).
-    Condense prompts (no numbered sources) get the last question back unchanged.
+    Condense prompts (no numbered sources) get the last user turn and the question.
     """
     prompts = [str(m.content) for m in messages if "[1] " in str(m.content)]
-    if not prompts:
+    if not prompts:  # a condense prompt: the last user turn, then the question
         text = str(messages[-1].content)
         last = re.findall(r"(?:Last question|最后一个问题)[:：]\s*(.+)", text)
-        return last[-1].strip() if last else text.strip().splitlines()[-1]
+        earlier = re.findall(r"^user: (.+)$", text, re.M)
+        question = last[-1].strip() if last else text.strip().splitlines()[-1]
+        return f"{earlier[-1].strip()} {question}" if earlier else question
     prompt = prompts[-1]
     chinese = "资料：" in prompt
     block = prompt.split("[1] ", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     lines = [re.sub(r"^[^\n:：]{1,16}[:：]\s*", "", line).strip() for line in block]
     lines = [line for line in lines if line] or ["…"]
     same = [line for line in lines if bool(re.search(r"[\u4e00-\u9fff]", line)) == chinese]
-    sentence = re.split(r"(?<=[。.!?！？])\s*", (same or lines)[0])[0]
+    sentence = re.split(r"(?<=[。！？])|(?<=[.!?])\s+", (same or lines)[0])[0]
     return f"{sentence} [1]"
 
 
