@@ -112,11 +112,13 @@ def ingest(
     rebuild: bool = False,
     load: DigestLoad | None = None,
     progress: Callable[[IngestProgress], None] | None = None,
+    batch_chunks: int = BATCH_CHUNKS,
 ) -> IngestReport:
     """Bring the index in line with the digest files at `paths` (default: the settings').
 
     `embeddings` is an Embeddings object or a function making one; it is only called when
-    something needs embedding. Without it, the configured embedder is made.
+    something needs embedding. Without it, the configured embedder is made. Chunks are
+    embedded and written `batch_chunks` at a time (the most an interruption loses).
     """
     started = time.perf_counter()
     load = load or load_digests(list(paths) if paths else settings.paths.digests)
@@ -169,7 +171,7 @@ def ingest(
         return report
 
     state = _Writer(settings, store, found, expected, embeddings, lexical)
-    for batch in _batches(work):
+    for batch in _batches(work, batch_chunks):
         embed_started = time.perf_counter()
         state.write(batch)
         report.embed_seconds += time.perf_counter() - embed_started
@@ -243,13 +245,13 @@ def _vanished(
     return removed, trimmed
 
 
-def _batches(work: list[_PaperWork]) -> Iterable[list[_PaperWork]]:
+def _batches(work: list[_PaperWork], limit: int) -> Iterable[list[_PaperWork]]:
     batch: list[_PaperWork] = []
     size = 0
     for item in work:
         batch.append(item)
         size += len(item.new_chunks)
-        if size >= BATCH_CHUNKS:
+        if size >= limit:
             yield batch
             batch, size = [], 0
     if batch:

@@ -77,6 +77,11 @@ class Retriever:
                 self._papers = {}
             return self._view
 
+    def warm_up(self) -> None:
+        """Load the lexical view and the Chinese tokenizer now rather than at the first query."""
+        self._current_view()
+        tokenize("预热 warm up", self._lexical)
+
     def refresh(self) -> None:
         """Reload everything from the store now (normally done when the index changes)."""
         with self._lock:
@@ -299,10 +304,12 @@ def open_retriever(
             from assistant.llm import make_chat_model
 
             chat_model = make_chat_model(settings)
+        retriever = Retriever(
+            settings, store, embeddings, chat_model=chat_model, identity=identity, owns_store=owns
+        )
+        retriever.warm_up()
     except BaseException:
         if owns:
             store.close()
         raise
-    return Retriever(
-        settings, store, embeddings, chat_model=chat_model, identity=identity, owns_store=owns
-    )
+    return retriever

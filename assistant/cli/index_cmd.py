@@ -1,0 +1,203 @@
+"""`assistant ingest [PATH...]` and `assistant search QUERY`: build the index, query it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+from langchain_core.embeddings import Embeddings
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from assistant.cli.app import AppContext, cli, pass_app
+from assistant.config import Settings
+from assistant.digest import load_digests
+from assistant.index.ingest import IngestProgress, IngestReport, ingest
+from assistant.index.store import IndexStore
+from assistant.retrieval import PaperHit, SearchFilters, hit_json, open_retriever
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Delete the index and build it again from scratch.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@pass_app
+def ingest_command(app: AppContext, paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
+    """Index digest files (default: the bundled digest); only new or changed text is embedded.
+
+    Safe to interrupt: the index stays usable and the next run continues.
+    """
+    settings = app.settings()
+    load = load_digests(list(paths) or settings.paths.digests)
+    for issue in load.issues[:20]:
+        click.secho(str(issue), fg="yellow", err=True)
+    if len(load.issues) > 20:
+        click.secho(f"... and {len(load.issues) - 20} more problems.", fg="yellow", err=True)
+    with IndexStore.open(settings) as store, _IngestBar(quiet) as bar:
+        try:
+            report = ingest(
+                settings,
+                store=store,
+                load=load,
+                rebuild=rebuild,
+                embeddings=lambda: _make_embeddings(settings),
+                progress=bar.update,
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            click.secho(
+                "Stopped. The index is usable as it is; run `assistant ingest` again to finish.",
+                fg="yellow",
+                err=True,
+            )
+            raise
+    click.echo(_summary(report, store.location))
+
+
+def _make_embeddings(settings: Settings) -> Embeddings:
+    from assistant.llm import make_embeddings
+
+    return make_embeddings(settings, progress=False)
+
+
+class _IngestBar:
+    """A rich progress bar over papers, with chunks embedded per second."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.progress: Progress | None = None
+        self.task = None
+        if not quiet:
+            self.progress = Progress(
+                TextColumn("indexing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("papers"),
+                TextColumn("{task.fields[chunks]} chunks, {task.fields[rate]} chunks/s"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+
+    def __enter__(self) -> _IngestBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def update(self, p: IngestProgress) -> None:
+        if self.progress is None:
+            return
+        rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds and p.chunks_embedded else "-"
+        chunks = f"{p.chunks_embedded}/{p.chunks_to_embed}"
+        if self.task is None:
+            if p.chunks_to_embed == 0 and p.papers_done == p.papers_total:
+                return  # nothing to do: no bar
+            self.progress.start()
+            self.task = self.progress.add_task("", total=p.papers_total, chunks=chunks, rate=rate)
+        self.progress.update(self.task, completed=p.papers_done, chunks=chunks, rate=rate)
+
+
+def _summary(report: IngestReport, location: str) -> str:
+    if not report.changed and not report.papers_removed:
+        return (
+            f"The index is up to date: {report.papers} papers, {report.chunks} chunks "
+            f"({location}); checked in {report.seconds:.1f} s."
+        )
+    rate = (
+        f" ({report.chunks_embedded / report.embed_seconds:.1f} chunks/s)"
+        if report.embed_seconds and report.chunks_embedded
+        else ""
+    )
+    return (
+        f"{'Rebuilt' if report.rebuilt else 'Updated'} the index at {location}: "
+        f"{report.papers} papers, {report.chunks} chunks; embedded {report.chunks_embedded} "
+        f"new chunks{rate}, deleted {report.chunks_deleted}, updated {report.papers_updated} "
+        f"papers, removed {report.papers_removed}; {report.seconds:.1f} s."
+    )
+
+
+@cli.command("search")
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=None, help="Papers to return.")
+@click.option("--category", "categories", multiple=True, help="Only this category (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Only papers with this tag (repeatable).")
+@click.option(
+    "--source", "sources", multiple=True, help="Only papers from this digest file (repeatable)."
+)
+@click.option("--rerank/--no-rerank", default=None, help="Rerank with the chat model as a judge.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: a list in rank order.")
+@pass_app
+def search_command(
+    app: AppContext,
+    query: str,
+    k: int | None,
+    categories: tuple[str, ...],
+    tags: tuple[str, ...],
+    sources: tuple[str, ...],
+    rerank: bool | None,
+    as_json: bool,
+) -> None:
+    """The papers that best match QUERY (Chinese or English), with link, score and snippet."""
+    settings = app.settings(retrieval={"rerank": rerank})
+    filters = SearchFilters(categories or None, tags or None, sources or None)
+    retriever = open_retriever(settings)
+    try:
+        if categories:
+            known = retriever.categories()
+            unknown = [c for c in categories if c.casefold() not in {x.casefold() for x in known}]
+            if unknown:
+                click.secho(
+                    f"Unknown category {', '.join(unknown)}; the index has: {', '.join(known)}.",
+                    fg="yellow",
+                    err=True,
+                )
+        started = time.perf_counter()
+        hits = retriever.search(query, k=k, filters=filters)
+        elapsed = time.perf_counter() - started
+    finally:
+        retriever.close()
+    if as_json:
+        click.echo(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No matching papers.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(_render_hit(rank, hit))
+    click.secho(f"({len(hits)} papers in {elapsed * 1000:.0f} ms)", dim=True, err=True)
+
+
+def _render_hit(rank: int, hit: PaperHit) -> str:
+    paper = hit.paper
+    name = click.style(paper.display_name, bold=True)
+    if paper.name_is_derived:
+        name += " (name from the text)"
+    lines = [f"{rank}. {name}  [score {hit.score:.4f}]"]
+    if paper.title_zh and paper.title_zh != paper.display_name:
+        lines.append(f"   {paper.title_zh}")
+    if paper.url:
+        lines.append(f"   link: {paper.url}")
+    elif paper.search_url:
+        lines.append(f"   no link in the digest; search on arXiv: {paper.search_url}")
+    details = [f"id {paper.paper_id}"]
+    if paper.category:
+        details.append(paper.category)
+    if hit.rerank:
+        details.append(f"judge: {hit.rerank}")
+    lines.append("   " + " · ".join(details))
+    lines.append(f"   “{hit.snippet}”")
+    return "\n".join(lines) + "\n"

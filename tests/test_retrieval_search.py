@@ -1,0 +1,183 @@
+"""Hybrid search on a real Chroma index (fake embedder): ranking, filters, chunks, papers,
+the LangChain adapter, and the optional LLM rerank."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.fakes import FakeEmbeddings, ScriptedChatModel
+from assistant.index.ingest import ingest
+from assistant.index.store import IndexStore
+from assistant.retrieval import SearchFilters, hit_json, open_retriever
+from assistant.retrieval.fusion import FusionParams
+from tests.index_support import index_settings, write_digests
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """One index of the seven test papers, shared by the tests of this module."""
+    tmp_path = tmp_path_factory.mktemp("search")
+    settings = index_settings(tmp_path)
+    digests = write_digests(tmp_path / "digests")
+    with IndexStore.open(settings) as store:
+        ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
+    return settings, digests
+
+
+@pytest.fixture
+def retriever(index):
+    retriever = open_retriever(index[0], FakeEmbeddings())
+    yield retriever
+    retriever.close()
+
+
+def names(hits) -> list[str]:
+    return [h.paper.display_name for h in hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("如何压缩 KV 缓存以节省显存", "KVZip"),
+        ("KV cache eviction for long context", "KVZip"),
+        ("微调时保持安全对齐", "GuardSpace"),
+        ("web browsing agent with a hierarchical planner", "WebPilot"),
+        ("缩短思维链长度", "ShortCoT"),
+        ("推测解码 草稿模型", "Speculative Decoding with Tiny Drafts"),
+        ("video diffusion attention latency", "Sliding Tile Attention for Fast Video Diffusion"),
+    ],
+)
+def test_the_right_paper_comes_first(retriever, query, expected):
+    hits = retriever.search(query, k=3)
+    assert names(hits)[0] == expected
+    top = hits[0]
+    assert top.score >= hits[1].score
+    assert top.chunks and top.chunks[0].paper_id == top.paper.paper_id
+    assert -1.0 <= top.dense_similarity <= 1.0
+
+
+def test_hits_carry_full_records_scores_and_chunks(retriever):
+    hits = retriever.search("GuardSpace null space adapter", k=7)
+    assert len({h.paper.paper_id for h in hits}) == len(hits)
+    top = hits[0]
+    assert top.paper.tags == ["safety alignment", "fine-tuning"]
+    assert top.paper.sources[0].file.endswith("digest_b.txt")
+    assert top.lexical_score > 0 and top.dense_similarity > 0
+    for chunk in top.chunks:
+        assert chunk.section in {"abstract", "tldr", "motivation", "problem", "analysis",
+                                 "method", "experiments", "contribution"}  # fmt: skip
+        assert not chunk.text.startswith("GuardSpace |")  # own text, no context line
+    assert len(top.snippet) <= 210
+    data = hit_json(top)
+    assert set(data) == {"paper_id", "url", "title", "text_start", "score", "snippet"}
+    assert data["url"] is None and data["title"] == "GuardSpace"
+
+
+def test_a_paper_found_only_by_bm25_gets_its_real_dense_similarity(retriever):
+    candidates = retriever.candidates("GuardSpace")
+    hits = retriever.rank(candidates, 7)
+    assert all(h.dense_similarity != 0.0 or h.lexical_score == 0 for h in hits)
+
+
+def test_filters_by_category_tag_and_source_file(retriever, index):
+    a_file = index[1][1]
+    only = retriever.search("方法", k=10, filters=SearchFilters(categories=["效率与压缩"]))
+    assert {h.paper.category for h in only} == {"效率与压缩"} and len(only) == 2
+    tagged = retriever.search("model", k=10, filters=SearchFilters(tags=["web AGENT"]))
+    assert names(tagged) == ["WebPilot"]
+    by_name = retriever.search("模型", k=10, filters=SearchFilters(source_files=[a_file.name]))
+    by_path = retriever.search("模型", k=10, filters=SearchFilters(source_files=[str(a_file)]))
+    assert {h.paper.paper_id for h in by_name} == {"2501.00001", "2501.00002"}
+    assert names(by_name) == names(by_path)
+    both = SearchFilters(categories=["效率与压缩"], tags=["quantization"])
+    assert len(retriever.search("reasoning", k=10, filters=both)) == 1
+    assert retriever.search("KV", filters=SearchFilters(categories=["no such category"])) == []
+
+
+def test_chunks_of_lists_a_paper_in_document_order_field_by_field(retriever):
+    paper_id = retriever.search("KVZip", k=1)[0].paper.paper_id
+    chunks = retriever.chunks_of(paper_id)
+    assert [c.section for c in chunks] == [
+        "tldr", "motivation", "problem", "analysis", "method", "experiments", "contribution",
+        "abstract",
+    ]  # fmt: skip
+    assert chunks[1].text == "长上下文推理时 KV 缓存占用大量显存。"  # the field, no label
+    assert chunks[1].chunk_id == chunks[2].chunk_id  # grouped fields share their chunk
+    assert {c.language for c in chunks[1:7]} == {"zh"}
+    assert retriever.chunks_of("no-such-paper") == []
+
+
+def test_paper_and_papers_come_from_the_catalog(retriever):
+    papers = retriever.papers()
+    assert len(papers) == 7
+    assert retriever.paper("2501.00001").title_zh == "用微型草稿模型做推测解码"
+    assert retriever.paper("missing") is None
+    assert retriever.categories() == sorted({p.category for p in papers if p.category})
+
+
+def test_the_langchain_adapter_returns_one_document_per_paper(retriever):
+    lc = retriever.as_langchain(k=2)
+    assert isinstance(lc, BaseRetriever)
+    docs = lc.invoke("KV cache")
+    assert len(docs) == 2 and all(isinstance(d, Document) for d in docs)
+    assert docs[0].metadata["title"] == "KVZip"
+    assert docs[0].metadata["chunk_ids"]
+    assert "KV" in docs[0].page_content
+
+
+def test_weighted_fusion_and_plain_rrf_can_both_be_chosen(retriever):
+    candidates = retriever.candidates("量化 推理 模型")
+    plain = retriever.rank(candidates, 3, FusionParams("rrf"))
+    scores = retriever.rank(candidates, 3, FusionParams("scores", 0.5))
+    assert plain[0].paper.paper_id == scores[0].paper.paper_id
+    assert plain[0].score != scores[0].score
+
+
+def test_empty_query_returns_nothing(retriever):
+    assert retriever.search("   ") == []
+
+
+def judge_says_yes_to(name: str):
+    def reply(messages) -> str:
+        passage = messages[-1].content.split("Passage:", 1)[1]
+        return "yes" if name in passage else "no"
+
+    return reply
+
+
+def test_rerank_moves_the_papers_the_judge_accepts_first(index):
+    settings = index[0].model_copy(deep=True)
+    settings.retrieval.rerank = True
+    judge = ScriptedChatModel(script=[judge_says_yes_to("ShortCoT")])
+    retriever = open_retriever(settings, FakeEmbeddings(), judge)
+    plain = retriever.rank(retriever.candidates("强化学习 推理"), 5)
+    hits = retriever.search("强化学习 推理", k=5)
+    retriever.close()
+    assert names(hits)[0] == "ShortCoT"
+    assert hits[0].rerank == "yes"
+    assert len(judge.prompts) == 7  # every paper (fewer than rerank_candidates)
+    assert "强化学习 推理" in judge.prompts[0][-1].content
+    rest = [n for n in names(plain) if n != "ShortCoT"]
+    assert names(hits)[1:] == rest[:4]  # everyone else keeps the fused order
+
+
+def test_rerank_stops_at_its_time_budget(index):
+    settings = index[0].model_copy(deep=True)
+    settings.retrieval.rerank = True
+    settings.retrieval.rerank_budget_s = 0.05
+
+    def slow(messages) -> str:
+        time.sleep(0.03)
+        return "no"
+
+    judge = ScriptedChatModel(script=[slow])
+    retriever = open_retriever(settings, FakeEmbeddings(), judge)
+    hits = retriever.search("KV cache", k=5)
+    retriever.close()
+    assert 1 <= len(judge.prompts) <= 3
+    verdicts = [h.rerank for h in hits]
+    assert verdicts.count(None) >= 2  # not judged in time: kept their place
