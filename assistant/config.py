@@ -264,6 +264,34 @@ class AnswerSettings(BaseModel):
     )
 
 
+class SummarySettings(BaseModel):
+    """Topic summaries."""
+
+    max_papers: int = Field(default=8, ge=1, le=30, description="Most papers in one report.")
+    min_papers: int = Field(
+        default=2, ge=1, description="Fewer relevant papers than this gives a short honest report."
+    )
+    min_similarity: float = Field(
+        default=0.0, description="A paper below this dense similarity to the topic is left out."
+    )
+    relative_similarity: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="A paper must reach this share of the best paper's similarity to be kept.",
+    )
+    note_tokens: int = Field(
+        default=220, ge=60, description="Tokens of each paper's text read for its note."
+    )
+    max_themes: int = Field(default=3, ge=1, le=6, description="Most themes in one report.")
+    theme_similarity: float = Field(
+        default=0.55,
+        ge=-1,
+        le=1,
+        description="Papers whose descriptions are at least this similar share a theme.",
+    )
+
+
 class WebSettings(BaseModel):
     """The Gradio web chat."""
 
@@ -299,6 +327,9 @@ class Settings(BaseSettings):
         default_factory=RetrievalSettings, description="Retrieval."
     )
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answers.")
+    summary: SummarySettings = Field(
+        default_factory=SummarySettings, description="Topic summaries."
+    )
     web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
     openai_api_key: SecretStr | None = Field(
         default=None,

@@ -23,6 +23,12 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "condense.zh": frozenset({"history", "question"}),
     "language_retry.en": frozenset(),
     "language_retry.zh": frozenset(),
+    "summary_note.en": frozenset({"topic", "paper", "text"}),
+    "summary_note.zh": frozenset({"topic", "paper", "text"}),
+    "summary_overview.en": frozenset({"topic", "notes"}),
+    "summary_overview.zh": frozenset({"topic", "notes"}),
+    "summary_theme.en": frozenset({"notes"}),
+    "summary_theme.zh": frozenset({"notes"}),
 }
 
 

@@ -10,13 +10,15 @@ from typing import Any
 
 from assistant.answer.chain import AnswerService
 from assistant.config import Settings
+from assistant.summarize import Summarizer
 
 
 @dataclass
 class Runtime:
-    """An answer service and the retriever under it; close() releases the index."""
+    """The answer service, the summarizer and the retriever under them."""
 
     service: AnswerService
+    summarizer: Summarizer
     retriever: Any
 
     def close(self) -> None:
@@ -42,10 +44,13 @@ def open_runtime(
     )
     try:
         service = AnswerService(settings, retriever, chat_model)
+        summarizer = Summarizer(
+            settings, retriever, chat_model, embeddings, count_tokens=service.count_tokens
+        )
     except BaseException:
         retriever.close()
         raise
-    return Runtime(service, retriever)
+    return Runtime(service, summarizer, retriever)
 
 
 def backend_label(settings: Settings) -> str:

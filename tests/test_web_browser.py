@@ -13,7 +13,8 @@ import pytest
 
 from assistant.answer.chain import AnswerService
 from assistant.config import load_settings
-from assistant.fakes import ScriptedChatModel, extractive_reply
+from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
+from assistant.summarize import Summarizer
 from assistant.web.app import build_app, launch_options
 from tests.answer_doubles import TermRetriever
 
@@ -54,12 +55,14 @@ def app_url():
     retriever = RecordingRetriever()
     model = ScriptedChatModel(script=[reply])
     service = AnswerService(settings, retriever, model, count_tokens=len)
+    summarizer = Summarizer(settings, retriever, model, FakeEmbeddings(), count_tokens=len)
     app = build_app(
         settings,
         service,
         categories=["效率与压缩", "模型架构"],
         backend_label="backend: fake",
         make_filters=lambda categories: list(categories),
+        summarizer=summarizer,
     )
     app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
     yield f"http://127.0.0.1:{settings.web.port}", retriever, model
@@ -123,14 +126,18 @@ def test_chat_in_a_real_browser(page, app_url):
     marker = page.locator("#chat .bot a", has_text="[1]").last
     assert marker.get_attribute("href") == link.get_attribute("href")
 
-    answer = ask(page, "Which paper drafts tokens with a tiny model for speculative decoding?", 1)
+    # "New chat" forgets the conversation: the next question is not read as a follow-up.
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")
+
+    answer = ask(page, "Which paper drafts tokens with a tiny model for speculative decoding?", 0)
     assert "[1]" in answer
     assert "Speculative Decoding with Tiny Drafts" in page.inner_text("#sources")
     assert page.locator("#sources a.da-link").first.get_attribute("href") == (
         "https://arxiv.org/abs/2501.00001v2"
     )
 
-    ask(page, "What speed-up does it reach?", 2)
+    ask(page, "What speed-up does it reach?", 1)
     # The follow-up was condensed with the conversation before retrieval.
     condense = next(m for m in reversed(model.prompts) if "Last question" in m[-1].content)
     assert "tiny model for speculative decoding" in condense[-1].content
@@ -138,16 +145,29 @@ def test_chat_in_a_real_browser(page, app_url):
     page.click("#category input")
     page.get_by_role("option", name="效率与压缩").click()
     page.keyboard.press("Escape")
-    ask(page, "How much memory does KVZip save?", 3)
+    ask(page, "How much memory does KVZip save?", 2)
     assert retriever.filters[-1] == ["效率与压缩"]
 
-    answer = ask(page, "Please trigger a failure now", 4)
+    answer = ask(page, "Please trigger a failure now", 3)
     assert "backend failed" in answer
-    answer = ask(page, "How much memory does KVZip save?", 5)
+    answer = ask(page, "How much memory does KVZip save?", 4)
     assert "[1]" in answer  # the app is still usable after the failure
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-chat.png"), full_page=True)
 
-    page.click("#new-chat")
-    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")
+
+def test_topic_summary_tab(page):
+    page.get_by_role("tab", name="Topic summary").click()
+    page.fill("#summary-topic textarea", "KV cache compression and speculative decoding")
+    page.click("#summarize")
+    page.wait_for_function(
+        "() => document.querySelector('#summary-status').innerText.includes('✅')"
+    )
+    report = page.inner_text("#summary-report")
+    assert "References" in report and "KVZip" in report
+    links = page.locator("#summary-report a")
+    assert links.count() >= 2
+    assert page.locator("#summary-download").is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-summary.png"), full_page=True)

@@ -84,8 +84,12 @@ def check_citations(
     *,
     support: SupportFn = lexical_support,
     min_support: float = 0.35,
+    renumber: bool = True,
 ) -> CheckedAnswer:
-    """Clean, verify and renumber the citations of a model answer."""
+    """Clean, verify and renumber the citations of a model answer.
+
+    With renumber=False the source keys are kept (a report with a fixed reference list).
+    """
     by_key = {s.key: s for s in sources}
     result = CheckedAnswer(text="", citations=[])
     number_of: dict[int, int] = {}  # source key -> final citation number
@@ -134,7 +138,7 @@ def check_citations(
 
         markers = ""
         for k in kept:
-            number = number_of.setdefault(k, len(number_of) + 1)
+            number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
             snippets.setdefault(k, _best_sentence(by_key[k], body))
             markers += f"[{number}]"
         out.append(_attach(body, markers, language))

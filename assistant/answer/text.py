@@ -26,7 +26,7 @@ _MARKER = r"\s*(?:\[\d+(?:\s*[,，]\s*\d+)*\]|【\d+】)"
 _MARKERS = f"(?:{_MARKER})*"
 _ONLY_MARKERS = re.compile(f"(?:{_MARKER})+")
 _SENTENCE = re.compile(
-    r".+?(?:[。！？!?；;]+"
+    r".+?(?:[。！？!?]+"
     + _MARKERS
     + r"|(?<!e\.g)(?<!i\.e)(?<!\bal)(?<!\bvs)\.(?=\s|$|\[)"
     + _MARKERS

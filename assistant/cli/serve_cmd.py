@@ -106,6 +106,7 @@ def serve(
             categories=runtime.retriever.categories(),
             backend_label=backend_label(settings),
             make_filters=lambda cats: SearchFilters(categories=list(cats)) if cats else None,
+            summarizer=runtime.summarizer,
         )
         console.print(f"Open http://{settings.web.host}:{settings.web.port} (Ctrl-C to stop).")
         web.launch(**launch_options(settings, share=share), quiet=True)

@@ -10,6 +10,7 @@ import gradio as gr
 from assistant.config import Settings
 from assistant.web.chat import ChatHandlers
 from assistant.web.render import CSS, escape_markdown, sources_html
+from assistant.web.summary_tab import summary_tab
 
 EXAMPLES = [
     "哪些论文研究了 KV cache 压缩？",
@@ -26,9 +27,11 @@ def build_app(
     categories: Sequence[str] = (),
     backend_label: str = "",
     make_filters: Callable[[list[str]], Any] | None = None,
-    extra_tabs: Callable[[], None] | None = None,
+    summarizer: Any = None,
 ) -> gr.Blocks:
-    """The chat app over `service` (an AnswerService or anything with its `stream`)."""
+    """The chat app over `service` (an AnswerService or anything with its `stream`), and the
+    topic-summary tab when a summarizer is given."""
+    make_filters = make_filters or (lambda categories: None)
     handlers = ChatHandlers(service, settings.paths.feedback, make_filters)
     with gr.Blocks(title="Digest assistant", fill_height=True) as app:
         turns = gr.State([])
@@ -68,8 +71,8 @@ def build_app(
                     elem_id="category",
                 )
                 sources = gr.HTML(sources_html([]), label="Sources", elem_id="sources")
-        if extra_tabs is not None:
-            extra_tabs()
+        if summarizer is not None:
+            summary_tab(summarizer, categories, make_filters)
 
         inputs = [question, chat, turns, results, category]
         outputs = [question, chat, sources, turns, results]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from assistant.answer.result import RELATED_LABELS, AnswerResult, Citation
 from assistant.digest import SECTION_LABELS, Paper
@@ -122,3 +123,43 @@ CSS = """
 .da-search { font-style: italic; }
 .da-empty { color: var(--body-text-color-subdued); }
 """
+
+
+def summary_markdown(report: Any) -> str:
+    """A topic report for the page: text escaped, [n] and references linked to the papers."""
+    from assistant.summarize.report import HEADINGS
+
+    words = HEADINGS[report.language]
+    hrefs = {e.number: paper_href(e.paper)[0] for e in report.entries}
+
+    def linked(text: str) -> str:
+        out, last = [], 0
+        for match in _MARKER.finditer(text):
+            out.append(escape_markdown(text[last : match.start()]))
+            href = hrefs.get(int(match.group(1)))
+            out.append(f"[\\[{match.group(1)}\\]]({href})" if href else escape_markdown(match[0]))
+            last = match.end()
+        return "".join(out) + escape_markdown(text[last:])
+
+    lines = [f"### {escape_markdown(words['title'].format(topic=report.topic))}", ""]
+    if report.too_few:
+        count = len(report.entries)
+        lines += [words["few"].format(n=count) if count else words["none"], ""]
+    if report.overview:
+        lines += [f"#### {words['overview']}", "", linked(report.overview), ""]
+    for theme in report.themes:
+        if theme.title and not report.too_few:
+            lines += [f"#### {escape_markdown(theme.title)}", ""]
+        for entry in theme.entries:
+            name = escape_markdown(entry.paper.display_name)
+            lines.append(f"- **{name}**: {linked(entry.note)} {linked(f'[{entry.number}]')}")
+        lines.append("")
+    if report.entries:
+        lines += [f"#### {words['references']}", ""]
+        for entry in report.entries:
+            href, kind = paper_href(entry.paper)
+            label = LINK_LABELS[kind]
+            lines.append(
+                f"{entry.number}. {escape_markdown(entry.paper.display_name)} — [{label}]({href})"
+            )
+    return "\n".join(lines)

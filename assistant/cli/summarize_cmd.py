@@ -1,0 +1,83 @@
+"""`assistant summarize TOPIC`: a cited Markdown report on a topic of the digest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from assistant.cli.answer_cmd import backend_option
+from assistant.cli.app import AppContext, cli, pass_app
+from assistant.runtime import open_runtime
+from assistant.summarize import to_markdown
+
+STAGES = {
+    "retrieving": "Finding papers",
+    "notes": "Reading papers",
+    "themes": "Grouping themes",
+    "overview": "Writing overview",
+}
+
+
+@cli.command("summarize")
+@click.argument("topic")
+@click.option("--category", "categories", multiple=True, help="Only this category (repeatable).")
+@click.option("--max-papers", type=click.IntRange(1, 30), default=None, help="Most papers.")
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Report language (default: the topic's).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the Markdown report to this file.",
+)
+@backend_option
+@pass_app
+def summarize(
+    app: AppContext,
+    topic: str,
+    categories: tuple[str, ...],
+    max_papers: int | None,
+    lang: str | None,
+    out_file: Path | None,
+    backend: str | None,
+) -> None:
+    """Summarize what the digest's papers say on TOPIC, citing each paper."""
+    from assistant.retrieval import SearchFilters
+
+    settings = app.settings(llm={"backend": backend})
+    filters = SearchFilters(categories=list(categories)) if categories else None
+    runtime = open_runtime(settings)
+    console = Console(stderr=True)
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(STAGES["retrieving"], total=1)
+
+            def show(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=STAGES[stage], completed=done, total=max(total, 1))
+
+            report = runtime.summarizer.summarize(
+                topic, filters=filters, max_papers=max_papers, language=lang, progress=show
+            )
+    finally:
+        runtime.close()
+    markdown = to_markdown(report)
+    if out_file is not None:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        out_file.write_text(markdown, encoding="utf-8")
+        console.print(f"Report written to {out_file}.")
+    else:
+        click.echo(markdown)

@@ -1,0 +1,195 @@
+"""Topic summaries by map-reduce within the local model's small context.
+
+    retrieve wide (papers) -> keep the relevant ones -> per-paper notes (map, one short
+    prompt each, checked against the paper) -> group into themes by embedding similarity
+    -> theme headings -> overview citing the notes (reduce, checked by citations.py)
+
+Numbers, names and links in the report come from the papers; the model's words are kept
+only where the paper's text supports them, otherwise the paper's own sentence is used.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from assistant.answer.citations import check_citations, lexical_support, strip_urls
+from assistant.answer.context import select_sentences
+from assistant.answer.result import Flag, Source
+from assistant.answer.text import detect_language, number_is_grounded, numbers, split_sentences
+from assistant.config import Settings
+from assistant.errors import AssistantError, BackendError
+from assistant.prompts import load_prompt
+from assistant.summarize.grouping import group_by_similarity
+from assistant.summarize.report import Entry, SummaryReport, Theme
+
+Progress = Callable[[str, int, int], None]
+
+
+def _description(paper: Any) -> str:
+    """A short text that says what a paper is about, for grouping."""
+    lead = paper.tldr or paper.sections.get("problem") or (paper.summary_zh or "")[:200]
+    return f"{paper.display_name}. {lead or (paper.abstract or '')[:200]}"
+
+
+class Summarizer:
+    """Writes cited topic reports; one per process, safe to share."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Any,
+        chat_model: Any,
+        embeddings: Any,
+        *,
+        count_tokens: Callable[[str], int] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.chat_model = chat_model
+        self.embeddings = embeddings
+        if count_tokens is None:
+            from assistant.tokens import TokenCounter
+
+            count_tokens = TokenCounter(settings.paths.models).count
+        self.count_tokens = count_tokens
+        folder = settings.paths.prompts
+        self._prompts = {
+            lang: {
+                kind: load_prompt(folder, f"summary_{kind}.{lang}")
+                for kind in ("note", "overview", "theme")
+            }
+            for lang in ("en", "zh")
+        }
+
+    def _ask(self, template: str, **values: str) -> str:
+        chain = ChatPromptTemplate.from_messages([("human", template)]) | self.chat_model
+        try:
+            return (chain | StrOutputParser()).invoke(values).strip()
+        except AssistantError:
+            raise
+        except Exception as exc:
+            raise BackendError(
+                f"The chat backend failed while summarizing: {str(exc).rstrip('.')}.",
+                hint="Check the llm.* settings (`assistant models status`), then try again.",
+            ) from exc
+
+    def relevant(self, hits: Sequence[Any]) -> list[Any]:
+        """Hits close enough to the topic: absolutely, and relative to the best one."""
+        if not hits:
+            return []
+        cfg = self.settings.summary
+        best = max(h.dense_similarity for h in hits)
+        floor = max(cfg.min_similarity, best * cfg.relative_similarity)
+        return [h for h in hits if h.dense_similarity >= floor][: cfg.max_papers]
+
+    def _note(self, topic: str, lang: str, hit: Any, report: SummaryReport) -> Entry:
+        chunks = self.retriever.chunks_of(hit.paper.paper_id)
+        text, _ = select_sentences(
+            topic, hit, chunks, self.settings.summary.note_tokens, self.count_tokens
+        )
+        raw = self._ask(
+            self._prompts[lang]["note"], topic=topic, paper=hit.paper.display_name, text=text
+        )
+        note, urls = strip_urls(re.sub(r"\[\d+\]", "", raw).strip())
+        if urls:
+            report.flags.append(Flag("url_removed", f"{urls} URL(s) in a note"))
+        source_numbers = numbers(text)
+        grounded = all(number_is_grounded(n, source_numbers) for n in numbers(note))
+        supported = lexical_support(note, text) >= self.settings.answer.min_support
+        if note and grounded and supported and detect_language(note) == lang:
+            return Entry(0, hit.paper, note)
+        # Fall back to the paper's own most relevant sentence: nothing unsupported is shown.
+        kind = "ungrounded_number" if not grounded else "unsupported_sentence"
+        report.flags.append(Flag(kind, f"note for {hit.paper.display_name} replaced"))
+        line = re.sub(r"^[^:：]{1,16}[:：]\s*", "", text.split("\n")[0])
+        first = next((s for s in split_sentences(line) if s), line[:200])
+        return Entry(0, hit.paper, first, extractive=True)
+
+    def _theme_title(self, lang: str, entries: list[Entry], index: int) -> str:
+        notes = "\n".join(f"- {e.paper.display_name}: {e.note}" for e in entries)
+        raw = self._ask(self._prompts[lang]["theme"], notes=notes)
+        title = strip_urls(raw.splitlines()[0] if raw else "")[0].strip(" #*\"'“”:：")
+        source_numbers = [n for e in entries for n in numbers(e.note)]
+        if (
+            not title
+            or len(title) > 60
+            or not all(number_is_grounded(n, source_numbers) for n in numbers(title))
+        ):
+            return ("主题 " if lang == "zh" else "Theme ") + str(index)
+        return title
+
+    def summarize(
+        self,
+        topic: str,
+        *,
+        filters: Any = None,
+        max_papers: int | None = None,
+        language: str | None = None,
+        progress: Progress | None = None,
+    ) -> SummaryReport:
+        """A cited report on `topic` from the digest."""
+        started = time.perf_counter()
+        say = progress or (lambda stage, done, total: None)
+        lang = language or detect_language(topic)
+        limit = max_papers or self.settings.summary.max_papers
+        report = SummaryReport(topic=topic, language=lang)
+
+        say("retrieving", 0, 1)
+        hits = self.retriever.search(topic, k=max(limit * 3, 20), filters=filters)
+        report.papers_found = len(hits)
+        kept = self.relevant(hits)[:limit]
+        report.timings["retrieval_s"] = time.perf_counter() - started
+
+        entries: list[Entry] = []
+        for done, hit in enumerate(kept, start=1):
+            say("notes", done - 1, len(kept))
+            entries.append(self._note(topic, lang, hit, report))
+        say("notes", len(kept), len(kept))
+
+        if len(entries) < self.settings.summary.min_papers:
+            report.too_few = True
+            for number, entry in enumerate(entries, start=1):
+                entry.number = number
+            report.themes = [Theme("", entries)] if entries else []
+            report.timings["total_s"] = time.perf_counter() - started
+            return report
+
+        say("themes", 0, 1)
+        vectors = self.embeddings.embed_documents([_description(e.paper) for e in entries])
+        groups = group_by_similarity(
+            vectors,
+            max_groups=self.settings.summary.max_themes,
+            merge_above=self.settings.summary.theme_similarity,
+        )
+        number = 0
+        for group in groups:
+            for i in group:
+                number += 1
+                entries[i].number = number
+        report.themes = [
+            Theme(
+                self._theme_title(lang, [entries[i] for i in group], n), [entries[i] for i in group]
+            )
+            for n, group in enumerate(groups, start=1)
+        ]
+
+        say("overview", 0, 1)
+        ordered = sorted(entries, key=lambda e: e.number)
+        notes = "\n".join(f"[{e.number}] {e.paper.display_name}: {e.note}" for e in ordered)
+        raw = self._ask(self._prompts[lang]["overview"], topic=topic, notes=notes)
+        sources = [Source(e.number, e.paper, f"{e.paper.display_name}: {e.note}") for e in ordered]
+        checked = check_citations(
+            raw, sources, lang, min_support=self.settings.answer.min_support, renumber=False
+        )
+        report.overview = checked.text
+        report.removed_citations = checked.removed_citations
+        report.flags.extend(checked.flags)
+        say("overview", 1, 1)
+        report.timings["total_s"] = time.perf_counter() - started
+        return report
