@@ -292,6 +292,20 @@ class SummarySettings(BaseModel):
     )
 
 
+class EvalSettings(BaseModel):
+    """Evaluation runs."""
+
+    judge_backend: Literal["none", "openai", "openai-compatible", "fake"] = Field(
+        default="none",
+        description="Chat model that judges faithfulness of answers (off by default).",
+    )
+    judge_model: str = Field(default="", description="Judge model name (e.g. gpt-4o-mini).")
+    judge_base_url: str | None = Field(
+        default=None, description="Base URL of the judge's OpenAI-compatible server."
+    )
+    judge_api_key: SecretStr | None = Field(default=None, description="API key for the judge.")
+
+
 class WebSettings(BaseModel):
     """The Gradio web chat."""
 
@@ -330,6 +344,7 @@ class Settings(BaseSettings):
     summary: SummarySettings = Field(
         default_factory=SummarySettings, description="Topic summaries."
     )
+    eval: EvalSettings = Field(default_factory=EvalSettings, description="Evaluation runs.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
     openai_api_key: SecretStr | None = Field(
         default=None,

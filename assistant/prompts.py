@@ -29,6 +29,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary_overview.zh": frozenset({"topic", "notes"}),
     "summary_theme.en": frozenset({"notes"}),
     "summary_theme.zh": frozenset({"notes"}),
+    "judge_claim": frozenset({"context", "claim"}),
 }
 
 

@@ -153,3 +153,27 @@ def test_compare_lists_metric_deltas_and_changed_questions(tmp_path):
     assert precision["delta"] > 0
     assert {e["id"] for e in result["right_to_wrong"]} >= {"t1", "t2"}
     assert result["wrong_to_right"] == []
+
+
+def test_the_optional_judge_scores_claims_against_the_context(tmp_path):
+    from assistant.evals.judge import FaithfulnessJudge
+
+    questions, _ = load_question_set(TINY)
+    service, _ = make_service()
+    verdicts = ScriptedChatModel(script=["yes", "no"])
+    judge = FaithfulnessJudge(load_settings(), verdicts)
+    records = run_eval(service, questions[:1], tmp_path, judge=judge)
+    assert records[0]["faithfulness"] in (0.0, 0.5, 1.0)
+    assert "KV" in verdicts.prompts[0][0].content  # the judge saw the context
+    claim_prompt = verdicts.prompts[0][0].content
+    assert "Claim:" in claim_prompt and "[1]" not in claim_prompt.split("Claim:")[1]
+
+
+def test_judging_is_off_by_default_and_a_half_configured_judge_is_an_error():
+    from assistant.errors import ConfigError
+    from assistant.evals.judge import make_judge
+
+    assert make_judge(load_settings()) is None
+    settings = load_settings({"eval": {"judge_backend": "openai-compatible"}})
+    with pytest.raises(ConfigError, match="judge_base_url"):
+        make_judge(settings)

@@ -213,6 +213,7 @@ class AnswerService:
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
 
+        result.sources = sources
         inputs = {"context": render_sources(sources), "question": question}
         yield AnswerEvent("status", "writing")
         raw = ""

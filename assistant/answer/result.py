@@ -88,6 +88,7 @@ class AnswerResult:
     flags: list[Flag] = field(default_factory=list)
     abstained: bool = False
     raw_answer: str = ""
+    sources: list[Source] = field(default_factory=list)  # what the model read
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -114,4 +115,7 @@ class AnswerResult:
             "flags": [f.to_dict() for f in self.flags],
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "raw_answer": self.raw_answer,
+            "context": [
+                {"key": s.key, "paper_id": s.paper.paper_id, "text": s.text} for s in self.sources
+            ],
         }

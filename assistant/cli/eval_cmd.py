@@ -13,6 +13,7 @@ from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.config import describe_settings
 from assistant.evals.compare import compare_markdown, compare_runs
+from assistant.evals.judge import FaithfulnessJudge, make_judge
 from assistant.evals.questions import load_question_set
 from assistant.evals.report import full_summary, write_report
 from assistant.evals.runner import done_ids, read_outputs, run_eval
@@ -55,6 +56,8 @@ def run(
     already = done_ids(out_dir) & {q.id for q in questions}
     if already:
         click.echo(f"Resuming: {len(already)} question(s) already in {out_dir}.", err=True)
+    judge_model = None if retrieval_only else make_judge(settings)
+    judge = FaithfulnessJudge(settings, judge_model) if judge_model is not None else None
     runtime = open_runtime(settings, need_chat=not retrieval_only)
     started = time.time()
     try:
@@ -71,6 +74,7 @@ def run(
                 questions,
                 out_dir,
                 retrieval_only=retrieval_only,
+                judge=judge,
                 on_progress=lambda q, r: progress.advance(task),
             )
     finally:
@@ -81,6 +85,9 @@ def run(
         "question_set": str(question_set),
         "mode": "retrieval-only" if retrieval_only else "full",
         "chat_model": "none" if retrieval_only else backend_label(settings),
+        "judge": None
+        if judge is None
+        else settings.eval.judge_model or settings.eval.judge_backend,
         "embedder": settings.embedder.model or settings.embedder.backend,
         "version": __version__,
         "seconds": round(time.time() - started, 2),

@@ -21,6 +21,7 @@ METRICS = (
     ("false_abstention", "False abstention"),
     ("fact_coverage", "Answer-fact coverage"),
     ("language_match", "Answer-language match"),
+    ("faithfulness", "Faithfulness (judge)"),
     ("retrieval_p50_s", "Retrieval p50 (s)"),
     ("retrieval_p95_s", "Retrieval p95 (s)"),
     ("ttft_p50_s", "Time to first token p50 (s)"),
@@ -86,6 +87,7 @@ def summarize(records: Sequence[dict[str, Any]], facts: dict[str, list[str]]) ->
         out["language_match"] = m.mean(
             [float(r.get("answer_language") == r["lang"]) for r in answered]
         )
+        out["faithfulness"] = m.mean([r.get("faithfulness") for r in answered])
         out["ungrounded_numbers_flagged"] = sum(
             1 for r in answered for f in r.get("flags", []) if f["kind"] == "ungrounded_number"
         )

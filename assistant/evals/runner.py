@@ -95,6 +95,7 @@ def run_question(service: Any, question: Question, *, retrieval_only: bool) -> d
         abstained=data["abstained"],
         flags=data["flags"],
         timings=data["timings"],
+        context=data["context"],
     )
 
 
@@ -104,6 +105,7 @@ def run_eval(
     out_dir: Path,
     *,
     retrieval_only: bool = False,
+    judge: Any = None,
     on_progress: Callable[[Question, dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Answer every question not yet in DIR; returns the records written by this run."""
@@ -117,6 +119,11 @@ def run_eval(
                 continue
             started = time.perf_counter()
             record = run_question(service, question, retrieval_only=retrieval_only)
+            if judge is not None and not record.get("error"):
+                try:
+                    record["faithfulness"] = judge.score(record)
+                except AssistantError as exc:
+                    record["judge_error"] = str(exc)
             record.setdefault("timings", {})["wall_s"] = round(time.perf_counter() - started, 4)
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
             handle.flush()

@@ -1,0 +1,72 @@
+"""Optional faithfulness judge: each claim of an answer checked against what the model read.
+
+RAGAS-style: the answer's sentences are its claims; a judge model (any OpenAI-compatible
+endpoint, configured in the `eval` settings) says whether the context supports each one.
+Faithfulness is the share of supported claims. Off by default; the deterministic metrics
+never need it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langchain_core.output_parsers import StrOutputParser
+from langchain_core.prompts import ChatPromptTemplate
+
+from assistant.answer.text import split_sentences
+from assistant.config import Settings
+from assistant.errors import ConfigError
+from assistant.prompts import load_prompt
+
+_MARKERS = re.compile(r"\[\d+\]|（⚠[^）]*）|\(⚠[^)]*\)")
+
+
+def make_judge(settings: Settings) -> Any | None:
+    """The judge chat model from the eval settings, or None when judging is off."""
+    cfg = settings.eval
+    if cfg.judge_backend == "none":
+        return None
+    if cfg.judge_backend == "openai-compatible" and not (cfg.judge_base_url and cfg.judge_model):
+        raise ConfigError(
+            "The judge needs eval.judge_base_url and eval.judge_model.",
+            hint="Set both, or eval.judge_backend=none to skip judging.",
+        )
+    from assistant.llm import make_chat_model
+
+    llm = settings.llm.model_copy(
+        update={
+            "backend": cfg.judge_backend,
+            "model": cfg.judge_model,
+            "base_url": cfg.judge_base_url,
+            "api_key": cfg.judge_api_key,
+            "temperature": 0.0,
+            "max_answer_tokens": 8,
+        }
+    )
+    return make_chat_model(settings.model_copy(update={"llm": llm}))
+
+
+class FaithfulnessJudge:
+    def __init__(self, settings: Settings, judge: Any) -> None:
+        template = load_prompt(settings.paths.prompts, "judge_claim")
+        self.chain = (
+            ChatPromptTemplate.from_messages([("human", template)]) | judge | (StrOutputParser())
+        )
+
+    def claims(self, answer: str) -> list[str]:
+        return [c for c in (_MARKERS.sub("", s).strip() for s in split_sentences(answer)) if c]
+
+    def score(self, record: dict[str, Any]) -> float | None:
+        """Share of the answer's claims the judge finds supported; None when not judged."""
+        if record.get("abstained") or not record.get("answer") or not record.get("context"):
+            return None
+        context = "\n\n".join(f"[{c['key']}] {c['text']}" for c in record["context"])
+        claims = self.claims(record["answer"])
+        if not claims:
+            return None
+        verdicts = [
+            self.chain.invoke({"context": context, "claim": claim}).strip().lower()
+            for claim in claims
+        ]
+        return sum(v.startswith(("yes", "是")) for v in verdicts) / len(claims)
