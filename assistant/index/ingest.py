@@ -197,6 +197,7 @@ def ingest(
         store.delete_papers(removed)
         report.chunks_deleted += len(stale)
         report.papers_removed = len(removed)
+    state.finish()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -303,6 +304,12 @@ class _Writer:
         else:
             self.store.set_identity(self.identity)
         self._begun = True
+
+    def finish(self) -> None:
+        """After the last write: a new revision stamp, so that anything read while the
+        ingest was running (a BM25 view, a paper cache) is known to be stale."""
+        if self._begun and self.identity is not None:
+            self.store.set_identity(self.identity)
 
     def write(self, batch: list[_PaperWork]) -> None:
         chunks = [c for w in batch for c in w.new_chunks]

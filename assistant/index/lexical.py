@@ -3,8 +3,8 @@
 Chinese runs are cut with jieba's search mode (words and their sub-words, so 大语言模型
 also matches 语言模型); Latin text is lower-cased and split into words, optionally
 stemmed. The tokens of every chunk are computed once at ingest and stored with the chunk
-in Chroma, so the BM25 index is rebuilt from the store in a fraction of a second at open,
-in local and server mode alike, and can never drift from it.
+in Chroma, so the BM25 index is rebuilt from the store alone (no re-tokenizing), in local
+and server mode alike, and cannot drift from it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -93,14 +94,32 @@ def tokenize(text: str, params: LexicalParams) -> list[str]:
 class LexicalIndex:
     """BM25 (Lucene variant) over a fixed list of documents given as tokens."""
 
-    def __init__(self, tokens: Sequence[Sequence[str]]) -> None:
+    def __init__(self, tokens: Sequence[Sequence[str]] | None = None) -> None:
         import bm25s
 
+        tokens = tokens or []
         self.size = len(tokens)
         self._bm25 = bm25s.BM25()
         if self.size:
             # bm25s needs at least one token per corpus; an empty document scores zero.
             self._bm25.index([list(t) or [""] for t in tokens], show_progress=False)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "size").write_text(str(self.size))
+        if self.size:
+            self._bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        """An index saved by `save` (memory-mapped, so a large one opens at once)."""
+        import bm25s
+
+        index = cls()
+        index.size = int((folder / "size").read_text())
+        if index.size:
+            index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
+        return index
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """The BM25 score of every document for the query (zeros when nothing matches)."""

@@ -11,9 +11,11 @@ embedding function (which downloads a model) is never used.
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
@@ -78,8 +80,16 @@ def paper_filter_fields(paper: Paper) -> dict[str, Any]:
 class IndexStore:
     """Chunks, catalog and identity in Chroma; thread-safe for readers within one process."""
 
-    def __init__(self, client: Any, name: str, location: str, lock: FolderLock | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        name: str,
+        location: str,
+        lock: FolderLock | None,
+        lexical_cache: Path | None = None,
+    ) -> None:
         self._client = client
+        self.lexical_cache = lexical_cache  # where the BM25 view may be saved (local mode)
         self.name = name
         self.catalog_name = f"{name}-papers"
         self.location = location
@@ -122,7 +132,8 @@ class IndexStore:
                 f"Cannot open the index folder {folder} ({type(exc).__name__}: {exc}).",
                 hint="Check its permissions, or rebuild it with `assistant ingest --rebuild`.",
             ) from None
-        return cls(client, settings.index.collection, str(folder), lock)
+        cache = folder / f"lexical-{settings.index.collection}"
+        return cls(client, settings.index.collection, str(folder), lock, cache)
 
     def close(self) -> None:
         """Release the folder lock (local mode); the store must not be used afterwards."""
@@ -180,7 +191,7 @@ class IndexStore:
         )
 
     def set_identity(self, identity: IndexIdentity) -> None:
-        """Record `identity` and a new revision stamp (before any change to the content)."""
+        """Record `identity` and a new revision stamp (before and after content changes)."""
         self._chunk_collection().modify(
             metadata={**identity.to_metadata(), "revision": uuid.uuid4().hex}
         )
@@ -191,6 +202,8 @@ class IndexStore:
             if self._get(name) is not None:
                 self._client.delete_collection(name)
         self._chunks = self._catalog = None
+        if self.lexical_cache is not None:
+            shutil.rmtree(self.lexical_cache, ignore_errors=True)
 
     def _chunk_collection(self) -> Any:
         if self._chunks is None:

@@ -1,13 +1,18 @@
 """The in-memory lexical side of a search: BM25 over the stored tokens, and filter values.
 
 Built from the chunk metadata in Chroma (each chunk carries its BM25 tokens), so it is the
-same in local and server mode and always matches the index it was read from. It also
-knows, per paper, the values that filters match on.
+same in local and server mode and always matches the index it was read from. In local
+mode it is also saved next to the index, tagged with the index's revision stamp, and
+loaded from there while the stamp is unchanged: a large index then opens without reading
+every chunk back. It also knows, per paper, the values that filters match on.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,27 +32,100 @@ class PaperFields:
 class LexicalView:
     """BM25 over every chunk of the index, plus per-paper filter fields."""
 
-    def __init__(self, store: IndexStore) -> None:
-        self.revision = store.revision()
-        self.chunk_ids: list[str] = []
+    def __init__(
+        self,
+        revision: str | None,
+        chunk_ids: list[str],
+        chunk_paper: np.ndarray,
+        paper_ids: list[str],
+        fields: dict[str, PaperFields],
+        index: LexicalIndex,
+    ) -> None:
+        self.revision = revision
+        self.chunk_ids = chunk_ids
+        self._chunk_paper = chunk_paper
+        self.paper_ids = paper_ids
+        self.fields = fields
+        self.index = index
+
+    @classmethod
+    def open(cls, store: IndexStore) -> LexicalView:
+        """The view of the store's current revision: from the local cache when it is of
+        that revision, else rebuilt from Chroma (and cached, in local mode)."""
+        revision = store.revision()
+        cache = store.lexical_cache
+        if cache is not None and revision is not None:
+            view = cls._load(cache, revision)
+            if view is not None:
+                return view
+        view = cls.build(store, revision)
+        if cache is not None and revision is not None:
+            view._save(cache)
+        return view
+
+    @classmethod
+    def build(cls, store: IndexStore, revision: str | None) -> LexicalView:
+        """Read every chunk's metadata (BM25 tokens and filter fields) from the store."""
+        chunk_ids: list[str] = []
         tokens: list[list[str]] = []
         paper_index: dict[str, int] = {}
         chunk_paper: list[int] = []
-        self.fields: dict[str, PaperFields] = {}
+        fields: dict[str, PaperFields] = {}
         for chunk_id, meta in store.all_chunk_metadata():
             paper_id = str(meta["paper_id"])
-            self.chunk_ids.append(chunk_id)
+            chunk_ids.append(chunk_id)
             tokens.append(str(meta.get("lex", "")).split())
             chunk_paper.append(paper_index.setdefault(paper_id, len(paper_index)))
-            if paper_id not in self.fields:
-                self.fields[paper_id] = PaperFields(
+            if paper_id not in fields:
+                fields[paper_id] = PaperFields(
                     meta.get("category"),
                     list(meta.get("tags") or []),
                     list(meta.get("source_files") or []),
                 )
-        self.paper_ids = list(paper_index)
-        self._chunk_paper = np.asarray(chunk_paper, dtype=np.int64)
-        self.index = LexicalIndex(tokens)
+        return cls(
+            revision,
+            chunk_ids,
+            np.asarray(chunk_paper, dtype=np.int64),
+            list(paper_index),
+            fields,
+            LexicalIndex(tokens),
+        )
+
+    def _save(self, folder: Path) -> None:
+        """Write the view next to the index, replacing an older one in one rename."""
+        staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        self.index.save(staging / "bm25")
+        np.save(staging / "chunk_paper.npy", self._chunk_paper)
+        data = {
+            "chunk_ids": self.chunk_ids,
+            "paper_ids": self.paper_ids,
+            "fields": {pid: asdict(f) for pid, f in self.fields.items()},
+        }
+        (staging / "chunks.json").write_text(json.dumps(data, ensure_ascii=False))
+        (staging / "revision").write_text(self.revision or "")
+        old = folder.with_name(f"{folder.name}.old-{os.getpid()}")
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def _load(cls, folder: Path, revision: str) -> LexicalView | None:
+        try:
+            if (folder / "revision").read_text() != revision:
+                return None
+            data = json.loads((folder / "chunks.json").read_text())
+            return cls(
+                revision,
+                data["chunk_ids"],
+                np.load(folder / "chunk_paper.npy"),
+                data["paper_ids"],
+                {pid: PaperFields(**f) for pid, f in data["fields"].items()},
+                LexicalIndex.load(folder / "bm25"),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing or damaged: rebuilt from Chroma
 
     # --- filters ---------------------------------------------------------------------------
 

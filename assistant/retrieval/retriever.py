@@ -73,7 +73,7 @@ class Retriever:
         revision = self.store.revision()
         with self._lock:
             if self._view is None or self._view.revision != revision:
-                self._view = LexicalView(self.store)
+                self._view = LexicalView.open(self.store)
                 self._papers = {}
             return self._view
 
