@@ -134,9 +134,13 @@ class EmbedderSettings(BaseModel):
     )
     api_key: SecretStr | None = Field(default=None, description="API key for that server.")
     batch_size: int = Field(default=16, ge=1, description="Passages embedded per batch.")
-    dtype: Literal["bfloat16", "float32"] = Field(
-        default="bfloat16",
-        description="Weights' precision for the local embedder on CPU (bfloat16 is faster).",
+    dtype: Literal["float32", "bfloat16"] = Field(
+        default="float32",
+        description=(
+            "Weights' precision for the local embedder on CPU. bfloat16 is faster only on "
+            "CPUs with native bf16 (AVX512-BF16/AMX); on AVX2-only CPUs it is several times "
+            "slower."
+        ),
     )
     max_seq_length: int = Field(
         default=512,
