@@ -21,7 +21,11 @@ install: $(STAMP)
 run: install
 	$(BIN)/assistant papers stats
 
+# The small real models the smoke tests load; cached in the user's cache dir, quick when present.
+TEST_MODELS := tokenizer smollm2-135m-instruct embeddinggemma-300m
+
 test: install
+	$(BIN)/assistant models fetch $(TEST_MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

@@ -1,0 +1,143 @@
+"""A LangChain chat model over an in-process llama.cpp engine (llama_cpp.Llama).
+
+The chat template of the GGUF turns messages into tokens (`render`, built by the
+factory), so the same tokens are counted for the context budget and sent to the engine.
+The engine reuses the KV cache of the longest common prefix with the previous prompt,
+so a system prompt repeated at the start of every prompt is evaluated once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr
+
+from assistant.errors import BackendError
+
+# messages as [{"role": ..., "content": ...}] -> (prompt tokens, stop strings of the template)
+Renderer = Callable[[list[dict[str, str]]], tuple[list[int], list[str]]]
+
+
+def as_role_dicts(messages: list[BaseMessage]) -> list[dict[str, str]]:
+    """LangChain messages as the role/content dicts chat templates expect."""
+    roles = {SystemMessage: "system", HumanMessage: "user", AIMessage: "assistant"}
+    out = []
+    for message in messages:
+        role = next((r for cls, r in roles.items() if isinstance(message, cls)), "user")
+        out.append({"role": role, "content": message.text})
+    return out
+
+
+class LocalLlamaChatModel(BaseChatModel):
+    """Streams completions from a llama.cpp engine; one call at a time per engine."""
+
+    engine: Any
+    render: Renderer
+    model_name: str
+    context_size: int
+    max_tokens: int = 512
+    temperature: float = 0.1
+    repeat_penalty: float = 1.1
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp-local"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_name": self.model_name, "context_size": self.context_size}
+
+    def get_num_tokens(self, text: str) -> int:
+        """Tokens of `text` for this model's own tokenizer."""
+        return len(self.engine.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Any = None) -> int:
+        """Exact prompt tokens of `messages` once the chat template is applied."""
+        return len(self.render(as_role_dicts(messages))[0])
+
+    def _pieces(
+        self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> Iterator[tuple[str, str | None, int]]:
+        """(text, finish reason or None, prompt tokens) for each generated piece."""
+        tokens, template_stops = self.render(as_role_dicts(messages))
+        room = self.context_size - len(tokens)
+        if room < 16:
+            raise BackendError(
+                f"The prompt has {len(tokens)} tokens and does not fit the local model's "
+                f"context of {self.context_size} tokens.",
+                hint="Raise llm.context_size, or shorten the question or the retrieved context.",
+            )
+        with self._lock:
+            stream = self.engine.create_completion(
+                prompt=tokens,
+                max_tokens=min(kwargs.get("max_tokens", self.max_tokens), room),
+                temperature=kwargs.get("temperature", self.temperature),
+                repeat_penalty=self.repeat_penalty,
+                stop=[*template_stops, *(stop or [])],
+                stream=True,
+            )
+            for chunk in stream:
+                choice = chunk["choices"][0]
+                yield choice.get("text") or "", choice.get("finish_reason"), len(tokens)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        generated = 0
+        prompt_tokens = 0
+        finish = None
+        for text, reason, prompt_count in self._pieces(messages, stop, **kwargs):
+            prompt_tokens, finish = prompt_count, reason or finish
+            if not text:
+                continue
+            generated += 1
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+            if run_manager:
+                run_manager.on_llm_new_token(text, chunk=chunk)
+            yield chunk
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                usage_metadata={
+                    "input_tokens": prompt_tokens,
+                    "output_tokens": generated,
+                    "total_tokens": prompt_tokens + generated,
+                },
+                response_metadata={"finish_reason": finish, "model_name": self.model_name},
+            )
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        merged: ChatGenerationChunk | None = None
+        for chunk in self._stream(messages, stop, run_manager, **kwargs):
+            merged = chunk if merged is None else merged + chunk
+        assert merged is not None
+        message = AIMessage(
+            content=merged.message.content,
+            usage_metadata=merged.message.usage_metadata,
+            response_metadata=merged.message.response_metadata,
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])

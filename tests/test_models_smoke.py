@@ -1,0 +1,86 @@
+"""End-to-end smoke tests on real local models: SmolLM2-135M through the same code path as
+the default chat model (in-process and as a llama.cpp server), and the real embedder.
+
+`make test` fetches these models into the user cache first; they are skipped only when
+the files are not there (e.g. pytest run by hand on a fresh machine).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from assistant.chat_models.local_llama import LocalLlamaChatModel
+from assistant.config import Settings, load_settings
+from assistant.errors import ModelError
+from assistant.llm import count_prompt_tokens, make_chat_model, make_embeddings
+
+pytestmark = pytest.mark.models
+
+SMOKE_MODEL = "smollm2-135m-instruct"
+MESSAGES = [SystemMessage("You are a helpful assistant."), HumanMessage("Say hello.")]
+
+
+def smoke_settings(**llm) -> Settings:
+    return load_settings(
+        {"llm": {"backend": "local", "model": SMOKE_MODEL, "max_answer_tokens": 16, **llm}},
+        env_file=None,
+    )
+
+
+def chat_or_skip(settings: Settings):
+    try:
+        return make_chat_model(settings, fetch_missing=False, progress=False)
+    except ModelError as exc:
+        pytest.skip(f"{SMOKE_MODEL} is not fetched: {exc}")
+
+
+def test_smollm2_streams_in_process() -> None:
+    settings = smoke_settings(context_size=1024, threads=1)
+    model = chat_or_skip(settings)
+    assert isinstance(model, LocalLlamaChatModel)
+    chunks = list(model.stream(MESSAGES))
+    text = "".join(chunk.content for chunk in chunks)
+    assert text.strip()
+    assert 1 <= len([c for c in chunks if c.content]) <= 16
+    prompt_tokens = count_prompt_tokens(model, MESSAGES, settings)
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    assert usage[-1]["input_tokens"] == prompt_tokens
+    assert prompt_tokens > model.get_num_tokens("You are a helpful assistant. Say hello.")
+
+
+@pytest.mark.server
+def test_smollm2_streams_through_the_llama_cpp_server() -> None:
+    settings = smoke_settings(context_size=1024, threads=1, local_mode="server")
+    model = chat_or_skip(settings)
+    server = model._keep_alive[0]
+    try:
+        assert server.running
+        assert server.base_url.startswith("http://127.0.0.1:")
+        text = "".join(chunk.content for chunk in model.stream(MESSAGES))
+        assert text.strip()
+        assert model.get_num_tokens_from_messages(MESSAGES) > 5
+    finally:
+        server.stop()
+    assert not server.running
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def test_real_embedder_ranks_the_related_passage_first() -> None:
+    settings = load_settings({"embedder": {"backend": "local"}}, env_file=None)
+    try:
+        embeddings = make_embeddings(settings, fetch_missing=False, progress=False)
+    except ModelError as exc:
+        pytest.skip(f"the embedder is not fetched: {exc}")
+    passages = embeddings.embed_documents(
+        ["检索增强生成把检索到的文档交给语言模型来回答问题。", "Bananas are rich in potassium."]
+    )
+    query = embeddings.embed_query("What is retrieval-augmented generation?")
+    assert len(query) == len(passages[0]) == 768
+    assert math.isclose(math.sqrt(sum(x * x for x in query)), 1.0, rel_tol=1e-4)
+    assert cosine(query, passages[0]) > cosine(query, passages[1]) + 0.1
