@@ -98,7 +98,7 @@ class LLMSettings(BaseModel):
         default=1.1, ge=1.0, le=2.0, description="Penalty on repeated tokens (local model)."
     )
     prompt_cache_mb: int = Field(
-        default=0,
+        default=256,
         ge=0,
         description=(
             "RAM for saved prompt states of the local model (llama.cpp's LlamaRAMCache), so a "

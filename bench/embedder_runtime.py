@@ -1,0 +1,210 @@
+"""Embedder runtimes compared on this machine: EmbeddingGemma-300M on sentence-transformers
+(float32, bfloat16, batch size, max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
+
+Each configuration runs in a fresh process and reports: import and load time, peak RSS,
+passages/s on ~1,000-character English passages and on the Chinese field texts of the
+digest (~400 characters), the top-1 hits on the zh/en cross-lingual check in
+bench/data/crosslingual.json, and the mean cosine of its passage vectors to float32
+sentence-transformers (how far the runtime moves the vectors).
+
+The GGUF is made once with llama.cpp's converter, which ships in the llama-cpp-python
+sdist (it needs the `sentencepiece` package, not a dependency of the assistant):
+
+    pip download --no-deps --no-binary :all: llama-cpp-python==0.3.36   # then untar it
+    PYTHONPATH=<sdist>/vendor/llama.cpp/gguf-py python \
+        <sdist>/vendor/llama.cpp/convert_hf_to_gguf.py <models>/embeddinggemma-300m \
+        --outtype q8_0 --sentence-transformers-dense-modules --outfile emb-q8_0.gguf
+
+Usage:  flock /tmp/cpu-heavy.lock .venv/bin/python bench/embedder_runtime.py \
+            [--gguf emb-q8_0.gguf] [--configs st-fp32,st-bf16] [-n 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CONFIGS: dict[str, dict] = {
+    "st-fp32": {"runtime": "st", "dtype": "float32", "batch": 16, "max_seq": 512},
+    "st-bf16": {"runtime": "st", "dtype": "bfloat16", "batch": 16, "max_seq": 512, "n": 8},
+    "st-fp32-b4": {"runtime": "st", "dtype": "float32", "batch": 4, "max_seq": 512},
+    "st-fp32-b32": {"runtime": "st", "dtype": "float32", "batch": 32, "max_seq": 512},
+    "st-fp32-seq256": {"runtime": "st", "dtype": "float32", "batch": 16, "max_seq": 256},
+    "st-fp32-1thread": {
+        "runtime": "st",
+        "dtype": "float32",
+        "batch": 16,
+        "max_seq": 512,
+        "threads": 1,
+    },
+    "gguf-q8_0": {"runtime": "gguf", "batch": 16, "max_seq": 2048},
+}
+
+
+def passages(n: int) -> tuple[list[str], list[str]]:
+    """n English abstracts cut to ~1,000 characters, n Chinese field texts of papers."""
+    from assistant.config import load_settings
+    from assistant.digest import load_digests
+
+    papers = load_digests(load_settings(env_file=None).paths.digests).papers
+    english = []
+    for paper in papers:
+        if paper.abstract and len(paper.abstract) >= 1000:
+            english.append(paper.abstract[:1000].rsplit(" ", 1)[0])
+    chinese = [" ".join(p.sections.values()) for p in papers if p.sections]
+    return english[:n], chinese[:n]
+
+
+def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
+    import numpy as np
+
+    config = CONFIGS[name]
+    n = min(n, config.get("n", n))
+    english, chinese = passages(n)
+    check = json.loads((ROOT / "bench" / "data" / "crosslingual.json").read_text())
+    models_dir = Path(os.path.expanduser("~/.cache/digest-assistant/models"))
+    start = time.perf_counter()
+    if config["runtime"] == "st":
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        imported = time.perf_counter()
+        if config.get("threads"):
+            torch.set_num_threads(config["threads"])
+        dtype = torch.bfloat16 if config["dtype"] == "bfloat16" else torch.float32
+        model = SentenceTransformer(
+            str(models_dir / "embeddinggemma-300m"),
+            device="cpu",
+            local_files_only=True,
+            model_kwargs={"torch_dtype": dtype},
+        )
+        model.max_seq_length = config["max_seq"]
+
+        def docs(texts):
+            return model.encode_document(
+                texts, batch_size=config["batch"], normalize_embeddings=True
+            ).astype("float32")
+
+        def queries(texts):
+            return model.encode_query(
+                texts, batch_size=config["batch"], normalize_embeddings=True
+            ).astype("float32")
+
+        def tokens(text):
+            return len(model.tokenizer(text)["input_ids"])
+    else:
+        if not gguf:
+            return {"config": name, "skipped": "no --gguf file given"}
+        from llama_cpp import Llama
+
+        imported = time.perf_counter()
+        llama = Llama(
+            model_path=gguf,
+            embedding=True,
+            n_ctx=2048,
+            n_batch=2048,
+            n_ubatch=2048,
+            n_threads=os.cpu_count(),
+            verbose=False,
+        )
+        prompts = {"query": "task: search result | query: ", "document": "title: none | text: "}
+
+        def _embed(texts, kind):
+            rows = []
+            for i in range(0, len(texts), config["batch"]):
+                batch = [prompts[kind] + t for t in texts[i : i + config["batch"]]]
+                rows.extend(llama.embed(batch, normalize=True))
+            return np.array(rows, dtype="float32")
+
+        def docs(texts):
+            return _embed(texts, "document")
+
+        def queries(texts):
+            return _embed(texts, "query")
+
+        def tokens(text):
+            return len(llama.tokenize(text.encode("utf-8"), add_bos=False))
+
+    loaded = time.perf_counter()
+    docs(["warm-up"])
+    t = time.perf_counter()
+    en_vectors = docs(english)
+    en_rate = len(english) / (time.perf_counter() - t)
+    t = time.perf_counter()
+    zh_vectors = docs(chinese)
+    zh_rate = len(chinese) / (time.perf_counter() - t)
+    p_vectors = docs([p["text"] for p in check["passages"]])
+    q_vectors = queries([q["text"] for q in check["queries"]])
+    ids = [p["id"] for p in check["passages"]]
+    hits = sum(
+        ids[int(np.argmax(p_vectors @ q))] == query["passage"]
+        for q, query in zip(q_vectors, check["queries"], strict=True)
+    )
+    np.savez(out, en=en_vectors, zh=zh_vectors)
+    return {
+        "config": name,
+        "import_s": round(imported - start, 1),
+        "load_s": round(loaded - imported, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "n": len(english),
+        "en_tokens": round(sum(map(tokens, english)) / len(english)),
+        "en_passages_per_s": round(en_rate, 2),
+        "zh_chars": round(sum(map(len, chinese)) / len(chinese)),
+        "zh_tokens": round(sum(map(tokens, chinese)) / len(chinese)),
+        "zh_passages_per_s": round(zh_rate, 2),
+        "crosslingual_top1": f"{hits}/{len(check['queries'])}",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gguf", help="EmbeddingGemma GGUF made with convert_hf_to_gguf.py")
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("-n", type=int, default=32, help="passages of each language")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one, args.n, args.gguf, args.out)))
+        return
+    import numpy as np
+
+    results, vectors = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.configs.split(","):
+            out = f"{tmp}/{name}.npz"
+            command = [sys.executable, __file__, "--one", name, "-n", str(args.n), "--out", out]
+            if args.gguf:
+                command += ["--gguf", args.gguf]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            lines = done.stdout.strip().splitlines()
+            if done.returncode != 0 or not lines:
+                print(f"{name}: failed: {done.stderr.strip().splitlines()[-1:]}", flush=True)
+                continue
+            result = json.loads(lines[-1])
+            if Path(out).exists():
+                vectors[name] = np.load(out)
+            if "st-fp32" in vectors and name in vectors:
+                cosines = []
+                for lang in ("en", "zh"):
+                    base, mine = vectors["st-fp32"][lang], vectors[name][lang]
+                    rows = min(len(base), len(mine))
+                    cosines.extend(np.sum(base[:rows] * mine[:rows], axis=1))
+                result["cosine_to_fp32"] = round(float(np.mean(cosines)), 4)
+            results.append(result)
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    main()
