@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # llama-cpp-python compiles on install; the multimodal part is not used.
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -19,12 +19,19 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 run: install
-	$(BIN)/assistant papers stats
+	$(BIN)/assistant serve
 
 # The small real models the smoke tests load; cached in the user's cache dir, quick when present.
 TEST_MODELS := tokenizer smollm2-135m-instruct embeddinggemma-300m
 
-test: install
+# The real-browser test drives Debian's chromium (and a CJK font for its screenshots).
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  SUDO=$$(test "$$(id -u)" = 0 || echo sudo); PKGS="chromium fonts-wqy-zenhei"; \
+	  $$SUDO apt-get install -y --no-install-recommends $$PKGS || \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y --no-install-recommends $$PKGS; }; }
+
+test: install browser
 	$(BIN)/assistant models fetch $(TEST_MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

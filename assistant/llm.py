@@ -35,7 +35,7 @@ from assistant.config import Settings
 from assistant.embedders.local_sentence import LocalSentenceEmbeddings
 from assistant.embedders.openai_compatible import OpenAICompatibleEmbeddings
 from assistant.errors import BackendError, ConfigError, ModelError
-from assistant.fakes import FakeEmbeddings, ScriptedChatModel
+from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
 from assistant.models import (
     DEFAULT_CHAT_MODEL,
     DEFAULT_EMBEDDER,
@@ -44,6 +44,9 @@ from assistant.models import (
 )
 from assistant.models.status import DEFAULT_OPENAI_CHAT, DEFAULT_OPENAI_EMBEDDER
 from assistant.tokens import TokenCounter
+
+# Texts per /v1/embeddings request at least: servers batch better than a small CPU.
+REMOTE_EMBED_BATCH = 64
 
 # Context windows of the default remote models, used when the settings do not say.
 KNOWN_CONTEXT = {"gpt-4o-mini": 128_000, "gpt-4o": 128_000, "gpt-4.1-mini": 1_000_000}
@@ -58,7 +61,7 @@ def make_chat_model(
     """The chat model the settings select (see the module docstring)."""
     backend = settings.resolved_llm_backend()
     if backend == "fake":
-        return ScriptedChatModel()
+        return ScriptedChatModel(script=[extractive_reply])  # cites source [1]: a usable demo
     if backend == "local":
         path = local_chat_model_path(settings, fetch=fetch_missing, progress=progress)
         if settings.llm.local_mode == "server":
@@ -410,7 +413,7 @@ def _remote_embeddings(
     return OpenAICompatibleEmbeddings(
         client,
         model=model,
-        batch_size=max(settings.embedder.batch_size, 1),
+        batch_size=max(settings.embedder.batch_size, REMOTE_EMBED_BATCH),
         translate=openai_error_translator(
             where,
             *settings_names,
