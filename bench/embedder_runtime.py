@@ -48,6 +48,7 @@ CONFIGS: dict[str, dict] = {
         "threads": 1,
     },
     "gguf-q8_0": {"runtime": "gguf", "batch": 16, "max_seq": 2048},
+    "gguf-q8_0-b1": {"runtime": "gguf", "batch": 1, "max_seq": 512},
 }
 
 
@@ -109,12 +110,13 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
         from llama_cpp import Llama
 
         imported = time.perf_counter()
+        window = config["max_seq"]
         llama = Llama(
             model_path=gguf,
             embedding=True,
-            n_ctx=2048,
-            n_batch=2048,
-            n_ubatch=2048,
+            n_ctx=window,
+            n_batch=window,
+            n_ubatch=window,
             n_threads=os.cpu_count(),
             verbose=False,
         )

@@ -131,11 +131,13 @@ def test_compatible_embeddings_send_plain_strings_as_floats() -> None:
         )
         embeddings = make_embeddings(s)
         assert isinstance(embeddings, OpenAICompatibleEmbeddings)
-        vectors = embeddings.embed_documents(["a", "bb", "ccc"])
-        assert vectors == [[1.0, 0.0], [2.0, 1.0], [3.0, 0.0]]
+        vectors = embeddings.embed_documents(["a", "bb", "ccc"] * 30)
+        assert vectors[:3] == [[1.0, 0.0], [2.0, 1.0], [3.0, 2.0]]
+        assert vectors[64:67] == [[2.0, 0.0], [3.0, 1.0], [1.0, 2.0]]
         assert embeddings.embed_query("dddd") == [4.0, 0.0]
         first = stub.requests[0]["body"]
-        assert first["input"] == ["a", "bb"]
+        assert first["input"] == ["a", "bb", "ccc"] * 21 + ["a"]
+        assert len(stub.requests) == 3
         assert first["encoding_format"] == "float"
         assert first["model"] == "emb"
 
