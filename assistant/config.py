@@ -186,12 +186,20 @@ class IndexSettings(BaseModel):
         ),
     )
     zh_fields_per_chunk: int = Field(
-        default=3,
+        default=2,
         ge=1,
         le=6,
         description=(
             "How many of the six short Chinese fields of an untitled paper share one chunk "
-            "(within chunk_tokens). Changing it needs a rebuild."
+            "(within chunk_tokens; problem and method come first). Changing it needs a rebuild."
+        ),
+    )
+    dense_scope: Literal["all", "core"] = Field(
+        default="all",
+        description=(
+            "Which chunks are embedded: 'all', or only the 'core' ones (summary start, TL;DR, "
+            "first group of Chinese fields; the rest is searched by BM25 alone): several "
+            "times faster to ingest on a slow CPU. Changing it needs a rebuild."
         ),
     )
     stem_english: bool = Field(

@@ -9,6 +9,7 @@ import pytest
 from assistant.config import load_settings
 from assistant.digest import load_digests
 from assistant.index.chunking import (
+    FIELD_GROUP_ORDER,
     SECTION_ORDER,
     ChunkingParams,
     chunk_paper,
@@ -76,18 +77,33 @@ def test_every_chunk_of_the_bundled_digest_is_within_the_bound(counter, bundled_
 
 def test_chunks_cover_every_section_with_the_right_language(counter, bundled_papers):
     untitled = next(p for p in bundled_papers if p.abstract and p.tldr)
-    chunks = chunk_paper(untitled, ChunkingParams(max_tokens=400, zh_fields_per_chunk=3), counter)
+    chunks = chunk_paper(untitled, ChunkingParams(max_tokens=400, zh_fields_per_chunk=2), counter)
     sections = [c.section for c in chunks]
-    assert sections[0] == "tldr" and sections[-1] == "abstract"
-    assert sorted(sections, key=SECTION_ORDER.index) == sections  # document order
+    assert sections == ["tldr", "problem", "motivation", "experiments", "abstract"]
     assert {c.language for c in chunks if c.section in ("tldr", "abstract")} == {"en"}
-    assert {c.language for c in chunks if c.section in ("motivation", "method")} == {"zh"}
-    fields = [key for c in chunks for key, _ in field_parts(c.section, c.text)]
-    assert [f for f in fields if f not in ("tldr", "abstract")] == list(untitled.sections)
+    assert {c.language for c in chunks if c.section in ("problem", "motivation")} == {"zh"}
+    fields = [key for c in chunks[1:4] for key, _ in field_parts(c.section, c.text)]
+    assert fields == list(FIELD_GROUP_ORDER)  # problem and method first
+    assert sorted(fields, key=SECTION_ORDER.index) == list(untitled.sections)
     titled = next(p for p in bundled_papers if p.summary_zh)
     chunks = chunk_paper(titled, ChunkingParams(), counter)
     assert {c.section for c in chunks} == {"summary"}
     assert titled.title_en in chunks[0].context and titled.title_zh in chunks[0].context
+
+
+def test_core_mode_embeds_what_a_paper_is_about_and_leaves_the_rest_to_bm25(
+    counter, bundled_papers
+):
+    untitled = next(p for p in bundled_papers if p.abstract and p.tldr)
+    chunks = chunk_paper(untitled, ChunkingParams(dense="core"), counter)
+    assert [c.section for c in chunks if c.embedded] == ["tldr", "problem"]
+    assert all(c.embedded for c in chunk_paper(untitled, ChunkingParams(), counter))
+    titled = max((p for p in bundled_papers if p.summary_zh), key=lambda p: len(p.summary_zh))
+    chunks = chunk_paper(titled, ChunkingParams(max_tokens=200, dense="core"), counter)
+    assert len(chunks) > 1 and [c.part for c in chunks if c.embedded] == [0]
+    same_ids = [c.chunk_id for c in chunk_paper(titled, ChunkingParams(max_tokens=200), counter)]
+    assert [c.chunk_id for c in chunks] == same_ids  # ids do not depend on what is embedded
+    assert ChunkingParams(dense="core").describe() != ChunkingParams().describe()
 
 
 def test_ids_are_stable_and_follow_the_content(counter, bundled_papers):
@@ -108,13 +124,12 @@ def test_fields_per_chunk_groups_the_six_chinese_fields(counter, bundled_papers)
     paper = next(p for p in bundled_papers if len(p.sections) == 6)
     counts = {}
     for group in (1, 2, 3, 6):
-        chunks = chunk_paper(
-            paper, ChunkingParams(max_tokens=512, zh_fields_per_chunk=group), counter
-        )
-        zh = [c for c in chunks if c.section in SECTION_ORDER[2:8]]
+        params = ChunkingParams(max_tokens=512, zh_fields_per_chunk=group)
+        chunks = chunk_paper(paper, params, counter)
+        zh = [c for c in chunks if c.section in FIELD_GROUP_ORDER]
         counts[group] = len(zh)
         restored = [text for c in zh for _, text in field_parts(c.section, c.text)]
-        assert restored == [paper.sections[k].strip() for k in paper.sections]
+        assert restored == [paper.sections[k].strip() for k in FIELD_GROUP_ORDER]
     assert counts == {1: 6, 2: 3, 3: 2, 6: 1}
 
 

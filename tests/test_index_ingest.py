@@ -186,3 +186,26 @@ def test_an_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, diges
     with IndexStore.open(settings) as store:
         assert len(store.papers()) == 7
         assert store.chunk_count() == report.chunks
+
+
+def test_core_mode_embeds_a_few_chunks_and_keeps_every_chunk_searchable(tmp_path, digests):
+    settings = index_settings(tmp_path, index={"dense_scope": "core"})
+    emb = FakeEmbeddings()
+    report = run_ingest(settings, digests, emb)
+    assert report.chunks_embedded == sum(emb.calls) < report.chunks
+    assert report.chunks_added == report.chunks
+    retriever = open_retriever(settings, FakeEmbeddings())
+    candidates = retriever.candidates("LongBench 0.5% accuracy loss training-free")
+    assert {c.section for c, _ in candidates.dense} <= {"summary", "tldr", "problem"}
+    assert "abstract" in {c.section for c, _ in candidates.lexical}  # BM25 sees everything
+    hits = retriever.search("LongBench 0.5% accuracy loss training-free", k=1)
+    assert hits[0].paper.display_name == "KVZip" and hits[0].dense_similarity > 0
+    assert [c.section for c in retriever.chunks_of(hits[0].paper.paper_id)][-1] == "abstract"
+    retriever.close()
+
+    write_digests(tmp_path / "digests", papers_b=PAPERS_B[1:])
+    again = run_ingest(settings, digests, FakeEmbeddings())
+    assert again.papers_removed == 1
+    with IndexStore.open(settings) as store:
+        assert not store.chunks_of(hits[0].paper.paper_id)  # gone from both collections
+        assert store.chunk_count() == report.chunks - again.chunks_deleted

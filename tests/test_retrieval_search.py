@@ -21,7 +21,8 @@ from tests.index_support import index_settings, write_digests
 def index(tmp_path_factory):
     """One index of the seven test papers, shared by the tests of this module."""
     tmp_path = tmp_path_factory.mktemp("search")
-    settings = index_settings(tmp_path)
+    # The fake embedder's vectors are a weak signal (hashed words): both sides weigh the same.
+    settings = index_settings(tmp_path, retrieval={"dense_weight": 0.5})
     digests = write_digests(tmp_path / "digests")
     with IndexStore.open(settings) as store:
         ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
@@ -106,7 +107,8 @@ def test_chunks_of_lists_a_paper_in_document_order_field_by_field(retriever):
         "abstract",
     ]  # fmt: skip
     assert chunks[1].text == "长上下文推理时 KV 缓存占用大量显存。"  # the field, no label
-    assert chunks[1].chunk_id == chunks[2].chunk_id  # grouped fields share their chunk
+    assert chunks[2].chunk_id == chunks[4].chunk_id  # problem and method share a chunk
+    assert chunks[1].chunk_id == chunks[3].chunk_id != chunks[2].chunk_id
     assert {c.language for c in chunks[1:7]} == {"zh"}
     assert retriever.chunks_of("no-such-paper") == []
 

@@ -1,8 +1,15 @@
 """Turning a Paper into chunks: one per section, bounded in tokens, each able to stand alone.
 
 A titled paper (format A) gives its Chinese summary; an untitled one (format B) gives its
-TL;DR, its six Chinese fields (grouped, a few to a chunk: they are short) and its English
-abstract. Long texts are split on sentence boundaries into parts of even size. Every chunk
+TL;DR, its six Chinese fields (grouped, a few to a chunk: they are short; problem and
+method first, as together they say what the paper does) and its English abstract. Long
+texts are split on sentence boundaries into parts of even size.
+
+Every chunk is indexed for BM25. With `dense="all"` every chunk is also embedded; with
+`dense="core"` only the chunks that say what a paper is about are: the first part of a
+summary, the TL;DR and the first group of Chinese fields (an abstract when a paper has
+none of these). Embedding is by far the slowest step of an ingest, and the embedded
+subset is a fraction of the text. Every chunk
 carries a context line (the paper's name, Chinese title and category) that is embedded
 and indexed with it but kept apart from its own text; the paper's tags are added to the
 lexical text only (they are English keywords: useful to BM25, costly to embed on every
@@ -18,6 +25,8 @@ from assistant.digest.model import SECTION_LABELS, Paper
 from assistant.index.sentences import pack_sentences, split_sentences
 from assistant.tokens import TokenCounter
 
+# The Chinese fields in the order they are grouped: what the paper does first.
+FIELD_GROUP_ORDER = ("problem", "method", "motivation", "analysis", "experiments", "contribution")
 # Document order of sections, for listing a paper's chunks.
 SECTION_ORDER = ("summary", "tldr", *SECTION_LABELS, "abstract")
 # Bump when the way chunks are cut or worded changes: the index identity records it.
@@ -32,12 +41,13 @@ class ChunkingParams:
     """The knobs of chunking; part of the index identity."""
 
     max_tokens: int = 400
-    zh_fields_per_chunk: int = 3
+    zh_fields_per_chunk: int = 2
+    dense: str = "all"  # "all" chunks embedded, or only the "core" ones
 
     def describe(self) -> str:
         return (
             f"chunker-v{CHUNKER_VERSION};max_tokens={self.max_tokens};"
-            f"zh_fields_per_chunk={self.zh_fields_per_chunk}"
+            f"zh_fields_per_chunk={self.zh_fields_per_chunk};dense={self.dense}"
         )
 
 
@@ -53,6 +63,7 @@ class Chunk:
     text: str  # the chunk's own text
     context: str  # the line that makes it stand alone (name, Chinese title, category)
     keywords: str = ""  # the paper's tags, for the lexical index only
+    embedded: bool = True  # False: indexed for BM25 only
 
     @property
     def embed_text(self) -> str:
@@ -100,7 +111,7 @@ def context_line(paper: Paper, counter: TokenCounter) -> str:
 
 
 def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> list[Chunk]:
-    """All chunks of one paper, in document order; the same input gives the same ids."""
+    """All chunks of one paper; the same input gives the same ids."""
     context = context_line(paper, counter)
     keywords = ", ".join(paper.tags)
     budget = max(_MIN_TEXT_TOKENS, params.max_tokens - counter.count(context) - 1)
@@ -115,6 +126,7 @@ def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> 
     if paper.tldr:
         add_split("tldr", paper.tldr)
     for group in _field_groups(paper, params, budget, counter):
+        # One field longer than the budget (rare) is split like any long text.
         if len(group) == 1 and counter.count(group[0][1]) > budget:
             add_split(group[0][0], group[0][1])
         else:
@@ -122,9 +134,10 @@ def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> 
     if paper.abstract:
         add_split("abstract", paper.abstract)
 
+    core = _core_pieces(pieces) if params.dense == "core" else set(range(len(pieces)))
     chunks: list[Chunk] = []
     parts_seen: dict[str, int] = {}
-    for section, text in pieces:
+    for index, (section, text) in enumerate(pieces):
         part = parts_seen.get(section, 0)
         parts_seen[section] = part + 1
         digest = hashlib.sha256(
@@ -140,18 +153,36 @@ def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> 
                 text=text,
                 context=context,
                 keywords=keywords,
+                embedded=index in core,
             )
         )
     return chunks
 
 
+def _core_pieces(pieces: list[tuple[str, str]]) -> set[int]:
+    """Indexes of the pieces embedded in "core" mode (see the module docstring)."""
+    core: set[int] = set()
+    seen: set[str] = set()
+    for index, (section, _) in enumerate(pieces):
+        first_of_section = section not in seen
+        seen.add(section)
+        if section == "tldr" or (section == "summary" and first_of_section):
+            core.add(index)
+    fields = [i for i, (section, _) in enumerate(pieces) if section in SECTION_LABELS]
+    if fields:
+        core.add(fields[0])
+    if not core and pieces:
+        core.add(0)
+    return core
+
+
 def _field_groups(
     paper: Paper, params: ChunkingParams, budget: int, counter: TokenCounter
 ) -> list[list[tuple[str, str]]]:
-    """The six Chinese fields as labelled lines, grouped in order within the token budget."""
+    """The six Chinese fields as labelled lines, grouped within the token budget."""
     groups: list[list[tuple[str, str]]] = []
     size = 0
-    for key in SECTION_LABELS:
+    for key in FIELD_GROUP_ORDER:
         body = paper.sections.get(key)
         if not body:
             continue

@@ -59,6 +59,7 @@ class IngestReport:
     papers: int = 0
     chunks: int = 0
     chunks_embedded: int = 0
+    chunks_added: int = 0  # embedded or BM25-only
     chunks_deleted: int = 0
     papers_updated: int = 0
     papers_removed: int = 0
@@ -69,13 +70,14 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.chunks_embedded or self.chunks_deleted or self.papers_updated)
+        return bool(self.chunks_added or self.chunks_deleted or self.papers_updated)
 
 
 def chunking_params(settings: Settings) -> ChunkingParams:
     return ChunkingParams(
         max_tokens=settings.index.chunk_tokens,
         zh_fields_per_chunk=settings.index.zh_fields_per_chunk,
+        dense=settings.index.dense_scope,
     )
 
 
@@ -162,7 +164,7 @@ def ingest(
             work.append(item)
     removed, trimmed = _vanished(catalog, {p.paper_id for p in papers}, set(files), store)
 
-    to_embed = sum(len(w.new_chunks) for w in work)
+    to_embed = sum(1 for w in work for c in w.new_chunks if c.embedded)
     done_papers = len(papers) - len(work)
     if progress:
         progress(IngestProgress(done_papers, len(papers), 0, to_embed, 0.0))
@@ -175,7 +177,8 @@ def ingest(
         embed_started = time.perf_counter()
         state.write(batch)
         report.embed_seconds += time.perf_counter() - embed_started
-        report.chunks_embedded += sum(len(w.new_chunks) for w in batch)
+        report.chunks_embedded += sum(1 for w in batch for c in w.new_chunks if c.embedded)
+        report.chunks_added += sum(len(w.new_chunks) for w in batch)
         report.chunks_deleted += sum(len(w.stale_ids) for w in batch)
         report.papers_updated += len(batch)
         done_papers += len(batch)
@@ -251,7 +254,7 @@ def _batches(work: list[_PaperWork], limit: int) -> Iterable[list[_PaperWork]]:
     size = 0
     for item in work:
         batch.append(item)
-        size += len(item.new_chunks)
+        size += sum(1 for c in item.new_chunks if c.embedded)
         if size >= limit:
             yield batch
             batch, size = [], 0
@@ -312,7 +315,8 @@ class _Writer:
             self.store.set_identity(self.identity)
 
     def write(self, batch: list[_PaperWork]) -> None:
-        chunks = [c for w in batch for c in w.new_chunks]
+        chunks = [c for w in batch for c in w.new_chunks if c.embedded]
+        lexical_only = [c for w in batch for c in w.new_chunks if not c.embedded]
         # Similar lengths side by side waste less padding inside the embedder's batches.
         chunks.sort(key=lambda c: len(c.embed_text))
         vectors = (
@@ -332,14 +336,21 @@ class _Writer:
         if not self._begun:
             return
         papers = {w.paper.paper_id: w.paper for w in batch}
+
+        def metadata(chunk: Chunk) -> dict:
+            tokens = tokenize(chunk.lexical_text, self.lexical)
+            return chunk_metadata(chunk, papers[chunk.paper_id], tokens)
+
         self.store.put_chunks(
             [c.chunk_id for c in chunks],
             vectors,
             [c.text for c in chunks],
-            [
-                chunk_metadata(c, papers[c.paper_id], tokenize(c.lexical_text, self.lexical))
-                for c in chunks
-            ],
+            [metadata(c) for c in chunks],
+        )
+        self.store.put_text_chunks(
+            [c.chunk_id for c in lexical_only],
+            [c.text for c in lexical_only],
+            [metadata(c) for c in lexical_only],
         )
         self.store.delete_chunks([cid for w in batch for cid in w.stale_ids])
         self._refresh_filters([w for w in batch if w.record_changed and w.kept_ids])

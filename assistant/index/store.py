@@ -2,11 +2,12 @@
 
 One IndexStore wraps one Chroma client: a PersistentClient on the index folder (taking the
 folder lock first), or an HttpClient when `index.chroma_host` is set, with the same code
-above it. Two collections: `<name>` holds the chunks (vector, own text, metadata with the
-BM25 tokens) and carries the identity and a revision stamp in its metadata; `<name>-papers`
-holds one full paper record (compressed JSON, in metadata) per paper. Embeddings are always
-passed in; Chroma's own
-embedding function (which downloads a model) is never used.
+above it. Three collections: `<name>` holds the embedded chunks (vector, own text, metadata
+with the BM25 tokens) and carries the identity and a revision stamp in its metadata;
+`<name>-text` holds the chunks indexed for BM25 only (same fields, no real vector);
+`<name>-papers` holds one full paper record (compressed JSON, in metadata) per paper.
+Embeddings are always passed in; Chroma's own embedding function (which downloads a
+model) is never used.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from assistant.index.identity import IndexIdentity
 from assistant.index.lock import FolderLock, acquire_folder_lock
 
 PAGE = 2000  # records per get() call when reading a whole collection
-_CATALOG_VECTOR = [1.0]  # the catalog is looked up by id only; Chroma wants some vector
+_NO_VECTOR = [1.0]  # records looked up by id only (catalog, BM25-only chunks): Chroma wants one
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,11 @@ class IndexStore:
         self.lexical_cache = lexical_cache  # where the BM25 view may be saved (local mode)
         self.name = name
         self.catalog_name = f"{name}-papers"
+        self.text_name = f"{name}-text"
         self.location = location
         self._lock = lock
         self._chunks: Any = None
+        self._texts: Any = None
         self._catalog: Any = None
 
     # --- opening and closing -------------------------------------------------------------
@@ -137,7 +140,7 @@ class IndexStore:
 
     def close(self) -> None:
         """Release the folder lock (local mode); the store must not be used afterwards."""
-        self._chunks = self._catalog = None
+        self._chunks = self._texts = self._catalog = None
         if self._lock is not None:
             self._lock.release()
             self._lock = None
@@ -186,6 +189,9 @@ class IndexStore:
             configuration=config,
             metadata={**identity.to_metadata(), "revision": uuid.uuid4().hex},
         )
+        self._texts = self._client.get_or_create_collection(
+            self.text_name, embedding_function=None, metadata={"role": "BM25-only chunks"}
+        )
         self._catalog = self._client.get_or_create_collection(
             self.catalog_name, embedding_function=None, metadata={"role": "paper catalog"}
         )
@@ -198,10 +204,10 @@ class IndexStore:
 
     def drop(self) -> None:
         """Delete both collections (for a rebuild)."""
-        for name in (self.name, self.catalog_name):
+        for name in (self.name, self.text_name, self.catalog_name):
             if self._get(name) is not None:
                 self._client.delete_collection(name)
-        self._chunks = self._catalog = None
+        self._chunks = self._texts = self._catalog = None
         if self.lexical_cache is not None:
             shutil.rmtree(self.lexical_cache, ignore_errors=True)
 
@@ -214,6 +220,19 @@ class IndexStore:
                     hint="Run `assistant ingest` to build it from the digest.",
                 )
         return self._chunks
+
+    def _text_collection(self) -> Any:
+        if self._texts is None:
+            self._texts = self._get(self.text_name)
+            if self._texts is None:
+                raise IndexStateError(
+                    f"The index at {self.location} lacks its BM25 chunk collection.",
+                    hint="Run `assistant ingest --rebuild`.",
+                )
+        return self._texts
+
+    def _both(self) -> tuple[Any, Any]:
+        return self._chunk_collection(), self._text_collection()
 
     def _catalog_collection(self) -> Any:
         if self._catalog is None:
@@ -228,55 +247,73 @@ class IndexStore:
     # --- chunks ---------------------------------------------------------------------------
 
     def chunk_count(self) -> int:
-        return self._chunk_collection().count()
+        return sum(c.count() for c in self._both())
 
     def chunk_ids(self) -> list[str]:
-        return [cid for page in self._pages(self._chunk_collection(), []) for cid in page["ids"]]
+        return [cid for c in self._both() for page in self._pages(c, []) for cid in page["ids"]]
 
     def put_chunks(
         self, ids: list[str], vectors: list[list[float]], texts: list[str], metas: list[dict]
     ) -> None:
+        """Add or replace embedded chunks."""
         if ids:
             self._chunk_collection().upsert(
                 ids=ids, embeddings=vectors, documents=texts, metadatas=metas
             )
 
-    def update_chunk_metadata(self, ids: list[str], metas: list[dict]) -> None:
+    def put_text_chunks(self, ids: list[str], texts: list[str], metas: list[dict]) -> None:
+        """Add or replace chunks that are indexed for BM25 only."""
         if ids:
-            self._chunk_collection().update(ids=ids, metadatas=metas)
+            self._text_collection().upsert(
+                ids=ids, embeddings=[_NO_VECTOR] * len(ids), documents=texts, metadatas=metas
+            )
+
+    def update_chunk_metadata(self, ids: list[str], metas: list[dict]) -> None:
+        if not ids:
+            return
+        wanted = dict(zip(ids, metas, strict=True))
+        for collection in self._both():
+            present = collection.get(ids=ids, include=[])["ids"]
+            if present:
+                collection.update(ids=present, metadatas=[wanted[i] for i in present])
 
     def delete_chunks(self, ids: list[str]) -> None:
         for start in range(0, len(ids), PAGE):
-            self._chunk_collection().delete(ids=ids[start : start + PAGE])
+            for collection in self._both():
+                collection.delete(ids=ids[start : start + PAGE])
 
     def chunk_metadatas(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        got = self._chunk_collection().get(ids=ids, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"], strict=True))
+        out: dict[str, dict[str, Any]] = {}
+        for collection in self._both() if ids else ():
+            got = collection.get(ids=ids, include=["metadatas"])
+            out.update(zip(got["ids"], got["metadatas"], strict=True))
+        return out
 
     def all_chunk_metadata(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """(chunk id, metadata) of every chunk, page by page."""
-        for page in self._pages(self._chunk_collection(), ["metadatas"]):
-            yield from zip(page["ids"], page["metadatas"], strict=True)
+        """(chunk id, metadata) of every chunk, embedded or not, page by page."""
+        for collection in self._both():
+            for page in self._pages(collection, ["metadatas"]):
+                yield from zip(page["ids"], page["metadatas"], strict=True)
 
     def chunks_of(self, paper_id: str) -> list[StoredChunk]:
-        got = self._chunk_collection().get(
-            where={"paper_id": paper_id}, include=["documents", "metadatas"]
-        )
-        return [
-            _stored(cid, doc, meta)
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        out: list[StoredChunk] = []
+        for collection in self._both():
+            got = collection.get(where={"paper_id": paper_id}, include=["documents", "metadatas"])
+            out += [
+                _stored(cid, doc, meta)
+                for cid, doc, meta in zip(
+                    got["ids"], got["documents"], got["metadatas"], strict=True
+                )
+            ]
+        return out
 
     def chunks_by_id(self, ids: list[str]) -> list[StoredChunk]:
-        if not ids:
-            return []
-        got = self._chunk_collection().get(ids=ids, include=["documents", "metadatas"])
-        return [
-            _stored(cid, doc, meta)
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-        ]
+        found: dict[str, StoredChunk] = {}
+        for collection in self._both() if ids else ():
+            got = collection.get(ids=ids, include=["documents", "metadatas"])
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                found[cid] = _stored(cid, doc, meta)
+        return [found[cid] for cid in ids if cid in found]
 
     def chunk_vectors(self, paper_ids: list[str]) -> dict[str, list[list[float]]]:
         """Every chunk vector of the given papers, grouped by paper."""
@@ -322,7 +359,7 @@ class IndexStore:
         # indexes documents, which made catalog writes five times slower.
         self._catalog_collection().upsert(
             ids=[p.paper_id for p in papers],
-            embeddings=[_CATALOG_VECTOR] * len(papers),
+            embeddings=[_NO_VECTOR] * len(papers),
             metadatas=[
                 {"record": pack_record(r), "record_hash": record_hash(r), **paper_filter_fields(p)}
                 for p, r in zip(papers, records, strict=True)

@@ -221,14 +221,15 @@ class Retriever:
 
     def chunks_of(self, paper_id: str) -> list[ChunkHit]:
         """Every chunk of one paper in document order (grouped fields come apart)."""
-        stored = sorted(
-            self.store.chunks_of(paper_id),
-            key=lambda c: (_section_rank(c.section), c.part),
-        )
+        pieces = [
+            (c, section, text)
+            for c in self.store.chunks_of(paper_id)
+            for section, text in field_parts(c.section, c.text)
+        ]
+        pieces.sort(key=lambda p: (_section_rank(p[1]), p[0].part))
         return [
             ChunkHit(c.chunk_id, c.paper_id, section, c.language, text, 0.0)
-            for c in stored
-            for section, text in field_parts(c.section, c.text)
+            for c, section, text in pieces
         ]
 
     def paper(self, paper_id: str) -> Paper | None:
