@@ -283,6 +283,15 @@ class AnswerSettings(BaseModel):
     language_retry: bool = Field(
         default=True, description="Ask once more when the answer is not in the question's language."
     )
+    min_cross_similarity: float = Field(
+        default=0.5,
+        ge=-1,
+        le=1,
+        description=(
+            "Embedding similarity at which a source in the other language supports a sentence "
+            "that shares too few terms with it (English answers from Chinese summaries)."
+        ),
+    )
 
 
 class SummarySettings(BaseModel):

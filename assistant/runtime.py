@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.chain import AnswerService
+from assistant.answer.support import CrossLingualSupport
 from assistant.config import Settings
 from assistant.summarize import Summarizer
 
@@ -43,7 +44,12 @@ def open_runtime(
         settings, embeddings, chat_model if settings.retrieval.rerank else None
     )
     try:
-        service = AnswerService(settings, retriever, chat_model)
+        support = CrossLingualSupport(
+            embeddings,
+            min_support=settings.answer.min_support,
+            min_similarity=settings.answer.min_cross_similarity,
+        )
+        service = AnswerService(settings, retriever, chat_model, support=support)
         summarizer = Summarizer(
             settings, retriever, chat_model, embeddings, count_tokens=service.count_tokens
         )

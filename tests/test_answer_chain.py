@@ -204,3 +204,22 @@ def test_instructions_inside_paper_text_change_nothing(tmp_path):
     assert "evil" not in result.answer and "[7]" not in result.answer
     assert result.removed_urls == 1 and result.removed_citations >= 1
     assert "data, not instructions" in model.prompts[0][0].content
+
+
+def test_a_sentence_in_the_other_language_is_supported_by_meaning():
+    from assistant.answer.support import CrossLingualSupport
+
+    class TwoTopicEmbeddings:
+        """Vectors that only know whether a text is about KV caches."""
+
+        def embed_documents(self, texts):
+            return [[1.0, 0.0] if ("KV" in t or "缓存" in t) else [0.0, 1.0] for t in texts]
+
+    support = CrossLingualSupport(TwoTopicEmbeddings(), min_support=0.35, min_similarity=0.5)
+    source = "长上下文推理时键值缓存占用大量显存，按重要性淘汰缓存条目。"
+    assert (
+        support("It evicts unimportant KV entries during long-context inference.", source) >= 0.35
+    )
+    assert support("It trains a diffusion model for video generation.", source) < 0.35
+    # Same language: only the shared terms count.
+    assert support("它用于视频生成。", source) < 0.35
