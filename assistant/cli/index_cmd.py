@@ -24,6 +24,7 @@ from assistant.digest import load_digests
 from assistant.index.ingest import IngestProgress, IngestReport, ingest
 from assistant.index.store import IndexStore
 from assistant.retrieval import PaperHit, SearchFilters, hit_json, open_retriever
+from assistant.retrieval.lexical_view import LexicalView
 
 
 @cli.command("ingest")
@@ -60,6 +61,8 @@ def ingest_command(app: AppContext, paths: tuple[Path, ...], rebuild: bool, quie
                 err=True,
             )
             raise
+        if report.changed or report.papers_removed:
+            LexicalView.open(store)  # build and save the BM25 view now, not at the first search
     click.echo(_summary(report, store.location))
 
 
