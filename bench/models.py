@@ -101,10 +101,11 @@ def main() -> None:
     long_system = fit("Reading test.\n" + RULES, filler[20000:], chat, settings, 1500)
     messages = [SystemMessage(long_system), HumanMessage("Which paper is about agents?")]
     n_prompt = count_prompt_tokens(chat, messages, settings)
-    ttft, total, pieces = timed_stream(chat, messages)
+    ttft, _, _ = timed_stream(chat, messages)
     print(f"prompt processing: {n_prompt / ttft:.0f} tokens/s ({n_prompt} tokens in {ttft:.1f} s)")
-    if pieces > 1:
-        print(f"decode: {(pieces - 1) / (total - ttft):.1f} tokens/s ({pieces} tokens)")
+    essay = [HumanMessage("Explain retrieval-augmented generation in about 150 words.")]
+    ttft, total, pieces = timed_stream(chat, essay)
+    print(f"decode: {(pieces - 1) / (total - ttft):.1f} tokens/s ({pieces} tokens)")
 
     # ~1,000-token prompts: the same ~600-token system prefix, then ~400 tokens of question.
     system = fit(RULES, filler, chat, settings, 600)
