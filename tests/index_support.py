@@ -181,10 +181,15 @@ def write_digests(folder: Path, papers_b=None, papers_a=None) -> tuple[Path, Pat
 
 
 def index_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:
-    """Settings with the fake embedder and the index in `tmp_path/vectorstore`."""
+    """Settings with the fake embedder and the index in `tmp_path/vectorstore`.
+
+    The fake embedder's vectors are hashed words: a weak signal across languages, so the
+    tests weigh dense and BM25 the same instead of the default tuned on the real model.
+    """
     overrides: dict[str, Any] = {
         "paths": {"vectorstore": str(tmp_path / "vectorstore")},
         "embedder": {"backend": "fake"},
+        "retrieval": {"dense_weight": 0.5},
     }
     for section, values in sections.items():
         overrides.setdefault(section, {}).update(values)

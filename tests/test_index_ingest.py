@@ -30,8 +30,8 @@ def test_first_ingest_indexes_everything_and_a_second_embeds_nothing(tmp_path, d
     emb = FakeEmbeddings()
     first = run_ingest(settings, digests, emb)
     assert first.papers == 7
-    assert first.chunks_embedded == first.chunks > 7
-    assert sum(emb.calls) == first.chunks
+    assert first.chunks_added == first.chunks > 7
+    assert sum(emb.calls) == first.chunks_embedded == 7  # one core chunk per paper
 
     emb.calls.clear()
     second = run_ingest(settings, digests, emb)
@@ -66,7 +66,7 @@ def test_a_changed_paper_is_re_embedded_alone(tmp_path, digests):
 
     emb = FakeEmbeddings()
     report = run_ingest(settings, digests, emb)
-    assert report.chunks_embedded == 1 and sum(emb.calls) == 1
+    assert report.chunks_added == 1 and emb.calls == []  # a BM25-only chunk changed
     assert report.chunks_deleted == 1
     assert report.papers_updated == 1
     with IndexStore.open(settings) as store:
@@ -133,7 +133,7 @@ def test_an_index_built_differently_is_refused_with_the_rebuild_command(tmp_path
         run_ingest(other, digests, FakeEmbeddings())
 
     report = run_ingest(other, digests, FakeEmbeddings(), rebuild=True)
-    assert report.rebuilt and report.chunks_embedded == report.chunks
+    assert report.rebuilt and report.chunks_added == report.chunks
     open_retriever(other, FakeEmbeddings()).close()
 
 
@@ -168,7 +168,7 @@ class InterruptAfter(FakeEmbeddings):
 
 
 def test_an_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, digests):
-    settings = index_settings(tmp_path)
+    settings = index_settings(tmp_path, index={"dense_scope": "all"})
     with pytest.raises(KeyboardInterrupt):
         run_ingest(settings, digests, InterruptAfter(2), batch_chunks=4)
 
@@ -180,7 +180,7 @@ def test_an_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, diges
 
     emb = FakeEmbeddings()
     report = run_ingest(settings, digests, emb)
-    assert 0 < report.chunks_embedded < report.chunks  # only what was missing
+    assert 0 < report.chunks_added < report.chunks  # only what was missing
     again = run_ingest(settings, digests, FakeEmbeddings())
     assert not again.changed
     with IndexStore.open(settings) as store:
@@ -196,7 +196,7 @@ def test_core_mode_embeds_a_few_chunks_and_keeps_every_chunk_searchable(tmp_path
     assert report.chunks_added == report.chunks
     retriever = open_retriever(settings, FakeEmbeddings())
     candidates = retriever.candidates("LongBench 0.5% accuracy loss training-free")
-    assert {c.section for c, _ in candidates.dense} <= {"summary", "tldr", "problem"}
+    assert {c.section for c, _ in candidates.dense} <= {"summary", "problem"}
     assert "abstract" in {c.section for c, _ in candidates.lexical}  # BM25 sees everything
     hits = retriever.search("LongBench 0.5% accuracy loss training-free", k=1)
     assert hits[0].paper.display_name == "KVZip" and hits[0].dense_similarity > 0
@@ -209,3 +209,26 @@ def test_core_mode_embeds_a_few_chunks_and_keeps_every_chunk_searchable(tmp_path
     with IndexStore.open(settings) as store:
         assert not store.chunks_of(hits[0].paper.paper_id)  # gone from both collections
         assert store.chunk_count() == report.chunks - again.chunks_deleted
+
+
+def test_changing_the_dense_scope_moves_chunks_without_a_rebuild(tmp_path, digests):
+    core = index_settings(tmp_path, index={"dense_scope": "core"})
+    first = run_ingest(core, digests, FakeEmbeddings())
+    every = index_settings(tmp_path, index={"dense_scope": "all"})
+    emb = FakeEmbeddings()
+    upgrade = run_ingest(every, digests, emb)
+    assert sum(emb.calls) == upgrade.chunks_embedded == first.chunks - first.chunks_embedded
+    with IndexStore.open(every) as store:
+        embedded, lexical = store.chunk_ids_by_kind()
+        assert len(embedded) == first.chunks and not lexical
+    emb = FakeEmbeddings()
+    back = run_ingest(core, digests, emb)
+    assert emb.calls == [] and back.chunks_embedded == 0
+    with IndexStore.open(core) as store:
+        embedded, lexical = store.chunk_ids_by_kind()
+        assert len(embedded) == first.chunks_embedded
+        assert len(lexical) == first.chunks - first.chunks_embedded
+    assert not run_ingest(core, digests, FakeEmbeddings()).changed
+    retriever = open_retriever(core, FakeEmbeddings())
+    assert retriever.search("KV cache", k=1)[0].paper.display_name == "KVZip"
+    retriever.close()

@@ -68,7 +68,7 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server):
         assert store.location == f"http://127.0.0.1:{chroma_server}"
         first = ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
         again = ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
-    assert first.chunks_embedded == first.chunks and not again.changed
+    assert first.chunks_added == first.chunks and not again.changed
     assert not (tmp_path / "vectorstore").exists()  # nothing written to the local folder
 
     retriever = open_retriever(settings, FakeEmbeddings())

@@ -40,7 +40,7 @@ def test_a_paper_found_by_one_side_only_still_counts():
     fused = {p.paper_id: p for p in fuse(dense, lexical, FusionParams())}
     assert fused["A"].dense_similarity == 0.9 and fused["A"].lexical_score == 0.0
     assert fused["B"].dense_similarity is None and fused["B"].lexical_score == 5.0
-    assert fused["A"].score > fused["B"].score  # dense weighs 0.7 by default
+    assert fused["A"].score > fused["B"].score  # dense weighs 0.6 by default
 
 
 def test_score_fusion_uses_the_size_of_the_gaps():

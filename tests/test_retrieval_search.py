@@ -21,8 +21,7 @@ from tests.index_support import index_settings, write_digests
 def index(tmp_path_factory):
     """One index of the seven test papers, shared by the tests of this module."""
     tmp_path = tmp_path_factory.mktemp("search")
-    # The fake embedder's vectors are a weak signal (hashed words): both sides weigh the same.
-    settings = index_settings(tmp_path, retrieval={"dense_weight": 0.5})
+    settings = index_settings(tmp_path)
     digests = write_digests(tmp_path / "digests")
     with IndexStore.open(settings) as store:
         ingest(settings, digests, store=store, embeddings=FakeEmbeddings())

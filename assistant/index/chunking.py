@@ -7,9 +7,13 @@ texts are split on sentence boundaries into parts of even size.
 
 Every chunk is indexed for BM25. With `dense="all"` every chunk is also embedded; with
 `dense="core"` only the chunks that say what a paper is about are: the first part of a
-summary, the TL;DR and the first group of Chinese fields (an abstract when a paper has
-none of these). Embedding is by far the slowest step of an ingest, and the embedded
-subset is a fraction of the text. Every chunk
+titled paper's summary and the first group of an untitled paper's Chinese fields (its
+problem and method), or its first chunk when it has neither. Embedding is by far the
+slowest step of an ingest and the core is a fifth of the text; on the development
+questions, hybrid search over a core index lost little to an index of everything (the
+English abstracts and TL;DRs are well served by BM25). Which chunks are embedded is not
+part of a chunk's id, so changing it moves chunks across without re-embedding the rest.
+Every chunk
 carries a context line (the paper's name, Chinese title and category) that is embedded
 and indexed with it but kept apart from its own text; the paper's tags are added to the
 lexical text only (they are English keywords: useful to BM25, costly to embed on every
@@ -42,12 +46,13 @@ class ChunkingParams:
 
     max_tokens: int = 400
     zh_fields_per_chunk: int = 2
-    dense: str = "all"  # "all" chunks embedded, or only the "core" ones
+    dense: str = "core"  # "all" chunks embedded, or only the "core" ones
 
     def describe(self) -> str:
+        """What the chunk ids depend on (which chunks are embedded is not part of it)."""
         return (
             f"chunker-v{CHUNKER_VERSION};max_tokens={self.max_tokens};"
-            f"zh_fields_per_chunk={self.zh_fields_per_chunk};dense={self.dense}"
+            f"zh_fields_per_chunk={self.zh_fields_per_chunk}"
         )
 
 
@@ -162,12 +167,9 @@ def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> 
 def _core_pieces(pieces: list[tuple[str, str]]) -> set[int]:
     """Indexes of the pieces embedded in "core" mode (see the module docstring)."""
     core: set[int] = set()
-    seen: set[str] = set()
-    for index, (section, _) in enumerate(pieces):
-        first_of_section = section not in seen
-        seen.add(section)
-        if section == "tldr" or (section == "summary" and first_of_section):
-            core.add(index)
+    summaries = [i for i, (section, _) in enumerate(pieces) if section == "summary"]
+    if summaries:
+        core.add(summaries[0])
     fields = [i for i, (section, _) in enumerate(pieces) if section in SECTION_LABELS]
     if fields:
         core.add(fields[0])

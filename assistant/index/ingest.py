@@ -102,6 +102,7 @@ class _PaperWork:
     new_chunks: list[Chunk]  # to embed and add
     stale_ids: list[str]  # to delete
     kept_ids: list[str]  # unchanged chunks, whose filter metadata may need refreshing
+    moved_ids: list[str]  # now (not) to be embedded: removed, then written to the other side
     record_changed: bool
 
 
@@ -139,9 +140,11 @@ def ingest(
         check_identity(found, expected, store.location)
 
     existing_by_paper: dict[str, set[str]] = {}
+    embedded_ids: set[str] = set()
     catalog: dict[str, str] = {}
     if found is not None:
-        for chunk_id in store.chunk_ids():
+        embedded_ids, lexical_ids = store.chunk_ids_by_kind()
+        for chunk_id in embedded_ids | lexical_ids:
             existing_by_paper.setdefault(_paper_of(chunk_id), set()).add(chunk_id)
         catalog = store.catalog_hashes()
 
@@ -152,12 +155,20 @@ def ingest(
         report.chunks += len(chunks)
         have = existing_by_paper.get(paper.paper_id, set())
         wanted = {c.chunk_id for c in chunks}
+        # A chunk stays when it is there, on the right side (embedded or BM25-only): a
+        # change of index.dense_scope moves chunks across without touching the others.
+        placed = {
+            c.chunk_id
+            for c in chunks
+            if c.chunk_id in have and c.embedded == (c.chunk_id in embedded_ids)
+        }
         changed = catalog.get(paper.paper_id) != record_hash(paper_record(paper))
         item = _PaperWork(
             paper=paper,
-            new_chunks=[c for c in chunks if c.chunk_id not in have],
+            new_chunks=[c for c in chunks if c.chunk_id not in placed],
             stale_ids=sorted(have - wanted),
-            kept_ids=sorted(have & wanted),
+            kept_ids=sorted(placed),
+            moved_ids=sorted((have & wanted) - placed),
             record_changed=changed,
         )
         if item.new_chunks or item.stale_ids or item.record_changed:
@@ -335,6 +346,7 @@ class _Writer:
             self.begin()
         if not self._begun:
             return
+        self.store.delete_chunks([cid for w in batch for cid in w.moved_ids])
         papers = {w.paper.paper_id: w.paper for w in batch}
 
         def metadata(chunk: Chunk) -> dict:

@@ -252,6 +252,13 @@ class IndexStore:
     def chunk_ids(self) -> list[str]:
         return [cid for c in self._both() for page in self._pages(c, []) for cid in page["ids"]]
 
+    def chunk_ids_by_kind(self) -> tuple[set[str], set[str]]:
+        """(ids of embedded chunks, ids of BM25-only chunks)."""
+        embedded, lexical = (
+            {cid for page in self._pages(c, []) for cid in page["ids"]} for c in self._both()
+        )
+        return embedded, lexical
+
     def put_chunks(
         self, ids: list[str], vectors: list[list[float]], texts: list[str], metas: list[dict]
     ) -> None:

@@ -23,8 +23,8 @@ FusionMethod = Literal["weighted-rrf", "rrf", "scores"]
 
 @dataclass(frozen=True)
 class FusionParams:
-    method: FusionMethod = "weighted-rrf"
-    dense_weight: float = 0.7
+    method: FusionMethod = "scores"
+    dense_weight: float = 0.6
     rrf_k: int = 60
 
 
@@ -64,11 +64,15 @@ def _combine(
             for key in keys
         }
     dense_scores = [s for _, s in dense.values()]
-    low, high = (min(dense_scores), max(dense_scores)) if dense_scores else (0.0, 1.0)
-    spread = (high - low) or 1.0
+    low, high = (min(dense_scores), max(dense_scores)) if dense_scores else (0.0, 0.0)
+    spread = high - low
+
+    def dense_norm(similarity: float) -> float:
+        return (similarity - low) / spread if spread > 1e-9 else 1.0  # one candidate: the best
+
     top_lexical = max((s for _, s in lexical.values()), default=0.0) or 1.0
     return {
-        key: (w * (dense[key][1] - low) / spread if key in dense else 0.0)
+        key: (w * dense_norm(dense[key][1]) if key in dense else 0.0)
         + ((1 - w) * lexical[key][1] / top_lexical if key in lexical else 0.0)
         for key in keys
     }
