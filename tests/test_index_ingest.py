@@ -4,6 +4,7 @@ deleting what disappeared, refusing an index built differently, and resumable.""
 from __future__ import annotations
 
 import copy
+import sys
 
 import pytest
 
@@ -232,3 +233,30 @@ def test_changing_the_dense_scope_moves_chunks_without_a_rebuild(tmp_path, diges
     retriever = open_retriever(core, FakeEmbeddings())
     assert retriever.search("KV cache", k=1)[0].paper.display_name == "KVZip"
     retriever.close()
+
+
+def test_unchanged_papers_are_not_even_chunked_once_the_index_is_settled(
+    tmp_path, digests, monkeypatch
+):
+    settings = index_settings(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest(settings, digests, InterruptAfter(1), batch_chunks=2)
+    module = sys.modules["assistant.index.ingest"]
+    chunked = []
+    real_chunk_paper = module.chunk_paper
+
+    def counting(paper, *args):
+        chunked.append(paper.paper_id)
+        return real_chunk_paper(paper, *args)
+
+    monkeypatch.setattr(module, "chunk_paper", counting)
+    run_ingest(settings, digests, FakeEmbeddings())  # after an interruption: checks everything
+    assert len(chunked) == 7
+    chunked.clear()
+    report = run_ingest(settings, digests, FakeEmbeddings())
+    assert chunked == [] and report.chunks > 7 and not report.changed
+    edited = copy.deepcopy(PAPERS_B)
+    edited[0]["fields"][0] += "另见附录。"
+    write_digests(tmp_path / "digests", papers_b=edited)
+    report = run_ingest(settings, digests, FakeEmbeddings())
+    assert chunked == ["h-2374743d5307"] and report.chunks_added == 1

@@ -196,11 +196,20 @@ class IndexStore:
             self.catalog_name, embedding_function=None, metadata={"role": "paper catalog"}
         )
 
-    def set_identity(self, identity: IndexIdentity) -> None:
-        """Record `identity` and a new revision stamp (before and after content changes)."""
+    def set_identity(self, identity: IndexIdentity, dense_scope: str = "") -> None:
+        """Record `identity` and a new revision stamp (before and after content changes),
+        and the dense scope the whole index is in ("" while an ingest is under way)."""
         self._chunk_collection().modify(
-            metadata={**identity.to_metadata(), "revision": uuid.uuid4().hex}
+            metadata={
+                **identity.to_metadata(),
+                "revision": uuid.uuid4().hex,
+                "dense_scope": dense_scope,
+            }
         )
+
+    def settled_dense_scope(self) -> str:
+        """The dense scope of the last complete ingest ("" if the last one stopped early)."""
+        return str(self.metadata().get("dense_scope") or "")
 
     def drop(self) -> None:
         """Delete both collections (for a rebuild)."""
