@@ -41,10 +41,12 @@ def main() -> None:
     load = load_digests(settings.paths.digests)
     counter = TokenCounter(settings.paths.models)
     chunks = [c for p in load.papers for c in chunk_paper(p, chunking_params(settings), counter)]
-    tokens = sum(counter.count(c.embed_text) for c in chunks)
+    embedded = [c for c in chunks if c.embedded]
+    tokens = sum(counter.count(c.embed_text) for c in embedded)
     print(
-        f"digest: {len(load.papers)} papers -> {len(chunks)} chunks, {tokens} tiktoken tokens "
-        f"embedded (chunk_tokens={settings.index.chunk_tokens}, "
+        f"digest: {len(load.papers)} papers -> {len(chunks)} chunks, {len(embedded)} of them "
+        f"embedded ({tokens} tiktoken tokens; dense_scope={settings.index.dense_scope}, "
+        f"chunk_tokens={settings.index.chunk_tokens}, "
         f"zh_fields_per_chunk={settings.index.zh_fields_per_chunk})"
     )
     print(
@@ -66,9 +68,9 @@ def main() -> None:
         full_s = time.perf_counter() - started
         print(
             f"full ingest: {full_s:.1f} s wall ({full_s + load_s:.1f} s with the embedder load), "
-            f"{report.chunks_embedded} chunks, {report.chunks_embedded / full_s:.2f} chunks/s "
-            f"overall, {report.chunks_embedded / report.embed_seconds:.2f} chunks/s in the "
-            f"embed+write loop"
+            f"{report.chunks_added} chunks written, {report.chunks_embedded} embedded: "
+            f"{report.chunks_embedded / full_s:.2f} embedded chunks/s overall, "
+            f"{report.chunks_embedded / report.embed_seconds:.2f} in the embed+write loop"
         )
         started = time.perf_counter()
         again = ingest(settings, store=store, embeddings=embeddings)
