@@ -60,13 +60,7 @@ def open_runtime(
 
 
 def backend_label(settings: Settings) -> str:
-    """What the UI and reports show as the active chat backend and model."""
-    backend = settings.resolved_llm_backend()
-    defaults = {"local": "qwen2.5-coder-1.5b-instruct", "openai": "gpt-4o-mini", "fake": "scripted"}
-    model = settings.llm.model or defaults.get(backend, "")
-    if backend == "local" and settings.llm.model_path:
-        model = settings.llm.model_path.name
-    embedder = settings.embedder.model or (
-        "embeddinggemma-300m" if settings.embedder.backend == "local" else settings.embedder.backend
-    )
-    return f"chat: {backend} · {model} — embeddings: {embedder}"
+    """What the UI and reports show as the active chat backend and embedder."""
+    from assistant.models.status import active_chat, active_embedder
+
+    return f"chat: {active_chat(settings)} — embeddings: {active_embedder(settings)}"

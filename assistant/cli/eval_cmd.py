@@ -17,7 +17,8 @@ from assistant.evals.judge import FaithfulnessJudge, make_judge
 from assistant.evals.questions import load_question_set
 from assistant.evals.report import full_summary, write_report
 from assistant.evals.runner import done_ids, read_outputs, run_eval
-from assistant.runtime import backend_label, open_runtime
+from assistant.models.status import active_chat, active_embedder
+from assistant.runtime import open_runtime
 
 
 @cli.group("eval")
@@ -84,11 +85,11 @@ def run(
     info = {
         "question_set": str(question_set),
         "mode": "retrieval-only" if retrieval_only else "full",
-        "chat_model": "none" if retrieval_only else backend_label(settings),
+        "chat_model": "none" if retrieval_only else active_chat(settings),
         "judge": None
         if judge is None
         else settings.eval.judge_model or settings.eval.judge_backend,
-        "embedder": settings.embedder.model or settings.embedder.backend,
+        "embedder": active_embedder(settings),
         "version": __version__,
         "seconds": round(time.time() - started, 2),
         "settings": describe_settings(settings),
