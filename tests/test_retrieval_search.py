@@ -9,11 +9,14 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.digest.model import Paper
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel
 from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
-from assistant.retrieval import SearchFilters, hit_json, open_retriever
+from assistant.retrieval import ChunkHit, PaperHit, SearchFilters, hit_json, open_retriever
 from assistant.retrieval.fusion import FusionParams
+from assistant.retrieval.rerank import rerank
+from tests.conftest import ROOT
 from tests.index_support import index_settings, write_digests
 
 
@@ -142,43 +145,62 @@ def test_empty_query_returns_nothing(retriever):
     assert retriever.search("   ") == []
 
 
-def judge_says_yes_to(name: str):
+def judge_says_yes_to(*names_: str):
     def reply(messages) -> str:
         passage = messages[-1].content.split("Passage:", 1)[1]
-        return "yes" if name in passage else "no"
+        return "yes" if any(name in passage for name in names_) else "no"
 
     return reply
 
 
-def test_rerank_moves_the_papers_the_judge_accepts_first(index):
-    settings = index[0].model_copy(deep=True)
-    settings.retrieval.rerank = True
-    judge = ScriptedChatModel(script=[judge_says_yes_to("ShortCoT")])
-    retriever = open_retriever(settings, FakeEmbeddings(), judge)
-    plain = retriever.rank(retriever.candidates("强化学习 推理"), 5)
-    hits = retriever.search("强化学习 推理", k=5)
-    retriever.close()
-    assert names(hits)[0] == "ShortCoT"
-    assert hits[0].rerank == "yes"
-    assert len(judge.prompts) == 7  # every paper (fewer than rerank_candidates)
-    assert "强化学习 推理" in judge.prompts[0][-1].content
-    rest = [n for n in names(plain) if n != "ShortCoT"]
-    assert names(hits)[1:] == rest[:4]  # everyone else keeps the fused order
+def hit(name: str, score: float) -> PaperHit:
+    paper = Paper(paper_id=name, display_name=name, name_source="method", abstract=f"{name}.")
+    return PaperHit(paper, score, 0.5, 1.0, [ChunkHit(name, name, "abstract", "en", name, 1.0)])
 
 
-def test_rerank_stops_at_its_time_budget(index):
-    settings = index[0].model_copy(deep=True)
-    settings.retrieval.rerank = True
-    settings.retrieval.rerank_budget_s = 0.05
+def run_rerank(hits, judge, budget_s=10.0):
+    return rerank(
+        "question?",
+        hits,
+        chat_model=judge,
+        prompts_dir=ROOT / "prompts",
+        candidates=8,
+        budget_s=budget_s,
+        truncate=lambda text, n: text,
+    )
 
+
+def test_rerank_follows_the_judge_on_close_calls_only():
+    close = run_rerank([hit("A", 1.0), hit("B", 0.95), hit("C", 0.5)], ScriptedChatModel(
+        script=[judge_says_yes_to("B")]))  # fmt: skip
+    assert [h.paper.paper_id for h in close] == ["B", "A", "C"]
+    assert [h.rerank for h in close] == ["yes", "no", "no"]
+    clear = run_rerank([hit("A", 1.0), hit("B", 0.5)], ScriptedChatModel(
+        script=[judge_says_yes_to("B")]))  # fmt: skip
+    assert [h.paper.paper_id for h in clear] == ["A", "B"]  # a clear lead survives a "no"
+
+
+def test_rerank_stops_at_its_time_budget():
     def slow(messages) -> str:
         time.sleep(0.03)
         return "no"
 
     judge = ScriptedChatModel(script=[slow])
-    retriever = open_retriever(settings, FakeEmbeddings(), judge)
-    hits = retriever.search("KV cache", k=5)
-    retriever.close()
+    hits = run_rerank([hit(n, 1.0 - i / 10) for i, n in enumerate("ABCDEFGH")], judge, 0.05)
     assert 1 <= len(judge.prompts) <= 3
-    verdicts = [h.rerank for h in hits]
-    assert verdicts.count(None) >= 2  # not judged in time: kept their place
+    unjudged = [h for h in hits if h.rerank is None]
+    assert len(unjudged) >= 5
+    assert all(h.score == pytest.approx(1.0 - "ABCDEFGH".index(h.paper.paper_id) / 10)
+               for h in unjudged)  # fmt: skip
+
+
+def test_search_with_rerank_on_asks_the_chat_model(index):
+    settings = index[0].model_copy(deep=True)
+    settings.retrieval.rerank = True
+    judge = ScriptedChatModel(script=[judge_says_yes_to("ShortCoT")])
+    retriever = open_retriever(settings, FakeEmbeddings(), judge)
+    hits = retriever.search("强化学习 推理", k=3)
+    retriever.close()
+    assert len(judge.prompts) == 7  # every paper (fewer than rerank_candidates)
+    assert "强化学习 推理" in judge.prompts[0][-1].content
+    assert names(hits)[0] == "ShortCoT" and hits[0].rerank == "yes"

@@ -2,10 +2,11 @@
 
 Each of the top candidates is shown to the model with the question (prompt file
 `rerank.txt`; the passage comes last so a local model reuses the shared prompt prefix)
-and a one-word yes/no is asked for. Papers judged "yes" move ahead of those not judged
-in time, which move ahead of those judged "no"; within each group the fused order stays.
-So a judge that says yes (or no) to everything changes nothing, and the time budget
-bounds the cost: candidates not reached keep their place.
+and a one-word yes/no is asked for. A verdict moves a paper's fused score up ("yes") or
+down ("no") by a fifth of the top score, and the papers are sorted again: a clear lead
+in retrieval survives one wrong verdict, a close call follows the judge. Papers not
+reached within the time budget keep their score. The local 1.5B model proved a weak
+judge on the development questions (see the README), so reranking is off by default.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from assistant.retrieval.hits import PaperHit
 PROMPT = "rerank"
 PLACEHOLDERS = frozenset({"question", "passage"})
 _YES = re.compile(r"^\W*(yes|是|相关)", re.IGNORECASE)
+VERDICT_WEIGHT = 0.2  # share of the top fused score a verdict adds or takes away
 
 
 def passage_of(hit: PaperHit, truncate: Callable[[str, int], str], max_tokens: int) -> str:
@@ -48,6 +50,7 @@ def rerank(
     """`hits` reordered by the judge's verdicts on the first `candidates` of them."""
     template = load_prompt(prompts_dir, PROMPT, PLACEHOLDERS)  # type: ignore[arg-type]
     started = time.perf_counter()
+    step = VERDICT_WEIGHT * max((hit.score for hit in hits), default=0.0)
     for hit in hits[:candidates]:
         if time.perf_counter() - started > budget_s:
             break
@@ -56,7 +59,5 @@ def rerank(
         )
         reply = chat_model.invoke([HumanMessage(prompt)], max_tokens=3, temperature=0.0)
         hit.rerank = "yes" if _YES.match(str(reply.content)) else "no"
-    groups: dict[str | None, list[PaperHit]] = {"yes": [], None: [], "no": []}
-    for hit in hits:
-        groups[hit.rerank].append(hit)
-    return groups["yes"] + groups[None] + groups["no"]
+        hit.score += step if hit.rerank == "yes" else -step
+    return sorted(hits, key=lambda hit: -hit.score)  # stable: ties keep the fused order
