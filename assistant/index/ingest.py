@@ -141,12 +141,12 @@ def ingest(
 
     existing_by_paper: dict[str, set[str]] = {}
     embedded_ids: set[str] = set()
-    catalog: dict[str, str] = {}
+    catalog: dict[str, tuple[str, frozenset[str]]] = {}  # paper id -> (record hash, files)
     if found is not None:
         embedded_ids, lexical_ids = store.chunk_ids_by_kind()
         for chunk_id in embedded_ids | lexical_ids:
             existing_by_paper.setdefault(_paper_of(chunk_id), set()).add(chunk_id)
-        catalog = store.catalog_hashes()
+        catalog = store.catalog_state()
 
     papers = _keep_other_sources(papers, set(files), catalog, store)
     # After a complete ingest in the same dense scope, a paper whose record is unchanged has
@@ -155,7 +155,8 @@ def ingest(
     work: list[_PaperWork] = []
     for paper in papers:
         record = record_hash(paper_record(paper))
-        if settled and catalog.get(paper.paper_id) == record:
+        stored_hash = catalog[paper.paper_id][0] if paper.paper_id in catalog else None
+        if settled and stored_hash == record:
             report.chunks += len(existing_by_paper.get(paper.paper_id, ()))
             continue
         chunks = chunk_paper(paper, params, counter)
@@ -169,7 +170,7 @@ def ingest(
             for c in chunks
             if c.chunk_id in have and c.embedded == (c.chunk_id in embedded_ids)
         }
-        changed = catalog.get(paper.paper_id) != record
+        changed = stored_hash != record
         item = _PaperWork(
             paper=paper,
             new_chunks=[c for c in chunks if c.chunk_id not in placed],
@@ -230,13 +231,18 @@ def _paper_of(chunk_id: str) -> str:
 
 
 def _keep_other_sources(
-    papers: list[Paper], files: set[str], catalog: dict[str, str], store: IndexStore
+    papers: list[Paper],
+    files: set[str],
+    catalog: dict[str, tuple[str, frozenset[str]]],
+    store: IndexStore,
 ) -> list[Paper]:
     """A paper also read earlier from a file not ingested now keeps that source."""
-    known = [p.paper_id for p in papers if p.paper_id in catalog]
-    if not known:
+    elsewhere = [
+        p.paper_id for p in papers if p.paper_id in catalog and catalog[p.paper_id][1] - files
+    ]
+    if not elsewhere:
         return papers
-    stored = {p.paper_id: p for p in store.papers(known)}
+    stored = {p.paper_id: p for p in store.papers(elsewhere)}
     out = []
     for paper in papers:
         old = stored.get(paper.paper_id)
@@ -246,20 +252,23 @@ def _keep_other_sources(
 
 
 def _vanished(
-    catalog: dict[str, str], present: set[str], files: set[str], store: IndexStore
+    catalog: dict[str, tuple[str, frozenset[str]]],
+    present: set[str],
+    files: set[str],
+    store: IndexStore,
 ) -> tuple[list[str], list[Paper]]:
     """Papers indexed from the files ingested now that those files no longer contain.
 
     Returns the ids to remove, and the papers that also came from another file: those
     stay, minus the source that is gone.
     """
-    missing = [pid for pid in catalog if pid not in present]
+    missing = [
+        pid for pid, (_, sources) in catalog.items() if pid not in present and sources & files
+    ]
     removed: list[str] = []
     trimmed: list[Paper] = []
     for paper in store.papers(missing) if missing else []:
         gone = [s for s in paper.sources if s.file in files]
-        if not gone:
-            continue
         if len(gone) == len(paper.sources):
             removed.append(paper.paper_id)
         else:

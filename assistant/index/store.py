@@ -386,10 +386,10 @@ class IndexStore:
         for start in range(0, len(paper_ids), PAGE):
             self._catalog_collection().delete(ids=paper_ids[start : start + PAGE])
 
-    def catalog_hashes(self) -> dict[str, str]:
-        """paper id -> hash of its stored record, for every paper in the catalog."""
+    def catalog_state(self) -> dict[str, tuple[str, frozenset[str]]]:
+        """paper id -> (hash of its stored record, its source files), for every paper."""
         return {
-            pid: meta.get("record_hash", "")
+            pid: (meta.get("record_hash", ""), frozenset(meta.get("source_files") or ()))
             for page in self._pages(self._catalog_collection(), ["metadatas"])
             for pid, meta in zip(page["ids"], page["metadatas"], strict=True)
         }
