@@ -204,3 +204,20 @@ def test_search_with_rerank_on_asks_the_chat_model(index):
     assert len(judge.prompts) == 7  # every paper (fewer than rerank_candidates)
     assert "强化学习 推理" in judge.prompts[0][-1].content
     assert names(hits)[0] == "ShortCoT" and hits[0].rerank == "yes"
+
+
+def test_a_repeated_query_reuses_its_vector(index):
+    class CountingEmbeddings(FakeEmbeddings):
+        queries = 0
+
+        def embed_query(self, text):
+            CountingEmbeddings.queries += 1
+            return super().embed_query(text)
+
+    retriever = open_retriever(index[0], CountingEmbeddings())
+    first = retriever.search("KV cache", k=3)
+    again = retriever.search("KV cache", k=3)
+    retriever.search("GuardSpace", k=3)
+    retriever.close()
+    assert CountingEmbeddings.queries == 2
+    assert names(first) == names(again)

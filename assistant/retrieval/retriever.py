@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ from assistant.index.store import IndexStore, StoredChunk
 from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 from assistant.retrieval.lexical_view import LexicalView, chroma_where
+
+QUERY_CACHE_SIZE = 256  # query vectors kept, most recently used
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Retriever:
         self._papers: dict[str, Paper] = {}
         self._lexical = lexical_params(settings)
         self._counter: Any = None
+        # The query embedding is most of a search's time; a question asked again (a retry,
+        # a regenerated answer, the same search from the UI) reuses it.
+        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
 
     # --- the lexical view and the paper cache, kept fresh ---------------------------------
 
@@ -112,7 +118,7 @@ class Retriever:
             where, allowed = chroma_where(resolved), view.allowed_papers(resolved)
 
         started = time.perf_counter()
-        vector = self.embeddings.embed_query(query)
+        vector = self._embed_query(query)
         seconds["embed"] = time.perf_counter() - started
         if self.identity and self.identity.dimension and len(vector) != self.identity.dimension:
             raise IndexStateError(
@@ -137,6 +143,19 @@ class Retriever:
         lexical = [(known[cid], score) for cid, score in ranked if cid in known]
         seconds["lexical"] = time.perf_counter() - started
         return Candidates(query, vector, tokens, dense, lexical, seconds)
+
+    def _embed_query(self, query: str) -> list[float]:
+        with self._lock:
+            vector = self._query_vectors.get(query)
+            if vector is not None:
+                self._query_vectors.move_to_end(query)
+                return vector
+        vector = self.embeddings.embed_query(query)
+        with self._lock:
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def fusion_params(self) -> FusionParams:
         r = self.settings.retrieval
