@@ -250,6 +250,13 @@ class AnswerSettings(BaseModel):
     papers: int = Field(
         default=4, ge=1, le=8, description="Retrieved papers given to the model as sources."
     )
+    relative_score: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A retrieved paper becomes a source only when its score is at least this "
+        "share of the best paper's (the best one always is): fewer, better sources.",
+    )
     retrieve_papers: int = Field(
         default=10,
         ge=1,
@@ -257,8 +264,14 @@ class AnswerSettings(BaseModel):
         description="Papers retrieved per question (all are reported; the first `papers` "
         "become the sources).",
     )
+    paper_tokens: int = Field(
+        default=300,
+        ge=60,
+        description="Most tokens of one paper in the sources: the small local model answers "
+        "better from a few relevant sentences than from a whole paper.",
+    )
     context_tokens: int = Field(
-        default=1100,
+        default=800,
         ge=200,
         description=(
             "Token budget for the sources (also capped by llm.context_size minus the answer "

@@ -158,12 +158,15 @@ class AnswerService:
         if not hits or self._too_weak(hits):
             return []
         budget = self._context_budget(state["language"], state["standalone"])
+        best = hits[0].score
+        chosen = [h for h in hits if h.score >= best * self.settings.answer.relative_score]
         return build_sources(
             state["standalone"],
-            hits[: self.settings.answer.papers],
+            chosen[: self.settings.answer.papers],
             self.retriever.chunks_of,
             budget,
             self.count_tokens,
+            paper_cap=self.settings.answer.paper_tokens,
         )
 
     def _too_weak(self, hits: Sequence[Any]) -> bool:

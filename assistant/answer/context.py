@@ -28,6 +28,9 @@ _NUMERIC_QUESTION = re.compile(
 _METHOD_QUESTION = re.compile(
     r"如何|怎么|怎样|方法|机制|how does|how do|how is|method|approach", re.I
 )
+# A sentence far below the paper's best one is left out once a few are in.
+MIN_RELATIVE_SCORE = 0.3
+MIN_SENTENCES = 3
 # Share of the budget for the paper at each rank (renormalised to the papers present).
 _RANK_SHARES = (0.36, 0.24, 0.16, 0.12, 0.12)
 
@@ -94,7 +97,11 @@ def select_sentences(
 
     chosen: list[_Unit] = []
     used = 0
-    for unit in sorted(units, key=lambda u: -u.score):
+    ranked = sorted(units, key=lambda u: -u.score)
+    floor = ranked[0].score * MIN_RELATIVE_SCORE if ranked else 0.0
+    for unit in ranked:
+        if unit.score < floor and len(chosen) >= MIN_SENTENCES:
+            break  # the rest is noise for a small model
         # Reserve room for the section label too (shared by consecutive units in practice).
         label = SECTION_NAMES.get(unit.section, unit.section)
         cost = count_tokens(unit.text) + count_tokens(label) + 3
@@ -121,8 +128,10 @@ def build_sources(
     chunks_of: Callable[[str], Sequence[Any]],
     budget: int,
     count_tokens: Callable[[str], int],
+    paper_cap: int | None = None,
 ) -> list[Source]:
-    """Numbered sources for the prompt, one per retrieved paper, within `budget` tokens."""
+    """Numbered sources for the prompt, one per retrieved paper, within `budget` tokens
+    (and `paper_cap` tokens per paper)."""
     shares = _RANK_SHARES[: len(hits)]
     total = sum(shares) or 1.0
     sources: list[Source] = []
@@ -130,10 +139,14 @@ def build_sources(
     for key, (hit, share) in enumerate(zip(hits, shares, strict=False), start=1):
         header = header_of(key, hit.paper)
         paper_budget = int(budget * share / total) + spare - count_tokens(header) - 3
+        if paper_cap is not None:
+            paper_budget = min(paper_budget, paper_cap)
         text, chunk_ids = select_sentences(
             question, hit, chunks_of(hit.paper.paper_id), paper_budget, count_tokens
         )
-        spare = max(0, paper_budget - count_tokens(text))
+        spare = max(
+            0, int(budget * share / total) + spare - count_tokens(header) - 3 - count_tokens(text)
+        )
         sources.append(Source(key, hit.paper, text, chunk_ids))
     return sources
 
