@@ -221,3 +221,10 @@ def test_a_repeated_query_reuses_its_vector(index):
     retriever.close()
     assert CountingEmbeddings.queries == 2
     assert names(first) == names(again)
+
+
+def test_the_snippet_is_in_the_language_of_the_query(retriever):
+    english = retriever.search("KVZip LongBench memory accuracy loss", k=1)[0]
+    chinese = retriever.search("KVZip 显存 精度 淘汰缓存", k=1)[0]
+    assert english.paper.paper_id == chinese.paper.paper_id
+    assert english.chunks[0].language == "en" and chinese.chunks[0].language == "zh"

@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.config import Settings
 from assistant.digest.model import Paper
 from assistant.errors import IndexStateError
-from assistant.index.chunking import SECTION_ORDER, field_parts
+from assistant.index.chunking import SECTION_ORDER, field_parts, language_of
 from assistant.index.identity import REBUILD_HINT, IndexIdentity, check_identity
 from assistant.index.ingest import expected_identity, lexical_params
 from assistant.index.lexical import tokenize
@@ -174,6 +174,7 @@ class Retriever:
         self._fill_dense_similarity(top, candidates.vector)
         per_paper = self.settings.retrieval.chunks_per_paper
         query_tokens = set(candidates.tokens)
+        language = language_of(candidates.query)
         return [
             PaperHit(
                 paper=papers[f.paper_id],
@@ -182,7 +183,7 @@ class Retriever:
                 lexical_score=f.lexical_score,
                 chunks=[
                     hit
-                    for chunk, score in f.chunks[:per_paper]
+                    for chunk, score in _language_first(f.chunks, language)[:per_paper]
                     for hit in _chunk_hits(chunk, score, query_tokens, self._lexical)
                 ],
             )
@@ -275,6 +276,17 @@ class Retriever:
         """Close the store if this retriever opened it."""
         if self._owns_store:
             self.store.close()
+
+
+def _language_first(
+    chunks: list[tuple[StoredChunk, float]], language: str
+) -> list[tuple[StoredChunk, float]]:
+    """Best first, except that the best chunk in the query's language, if any matched,
+    leads: the snippet a reader sees is then in the language they asked in."""
+    same = next((i for i, (chunk, _) in enumerate(chunks) if chunk.language == language), 0)
+    if not chunks:
+        return chunks
+    return [chunks[same], *chunks[:same], *chunks[same + 1 :]]
 
 
 def _section_rank(section: str) -> int:
