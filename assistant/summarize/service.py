@@ -47,16 +47,13 @@ class Summarizer:
         chat_model: Any,
         embeddings: Any,
         *,
-        count_tokens: Callable[[str], int] | None = None,
+        count_tokens: Callable[[str], int],
     ) -> None:
+        """`count_tokens` is shared with the answer service (runtime.open_runtime)."""
         self.settings = settings
         self.retriever = retriever
         self.chat_model = chat_model
         self.embeddings = embeddings
-        if count_tokens is None:
-            from assistant.tokens import TokenCounter
-
-            count_tokens = TokenCounter(settings.paths.models).count
         self.count_tokens = count_tokens
         folder = settings.paths.prompts
         self._prompts = {
