@@ -43,7 +43,7 @@ def ingest_command(app: AppContext, paths: tuple[Path, ...], rebuild: bool, quie
         click.secho(str(issue), fg="yellow", err=True)
     if len(load.issues) > 20:
         click.secho(f"... and {len(load.issues) - 20} more problems.", fg="yellow", err=True)
-    with IndexStore.open(settings) as store, _IngestBar(quiet) as bar:
+    with IndexStore.open(settings) as store, IngestBar(quiet) as bar:
         try:
             report = ingest(
                 settings,
@@ -72,7 +72,7 @@ def _make_embeddings(settings: Settings) -> Embeddings:
     return make_embeddings(settings, progress=False)
 
 
-class _IngestBar:
+class IngestBar:
     """A rich progress bar over papers, with chunks embedded per second."""
 
     def __init__(self, quiet: bool) -> None:
@@ -91,7 +91,7 @@ class _IngestBar:
                 transient=True,
             )
 
-    def __enter__(self) -> _IngestBar:
+    def __enter__(self) -> IngestBar:
         return self
 
     def __exit__(self, *exc: object) -> None:

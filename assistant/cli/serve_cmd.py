@@ -10,7 +10,7 @@ from rich.console import Console
 
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
-from assistant.cli.index_cmd import _IngestBar
+from assistant.cli.index_cmd import IngestBar
 from assistant.config import Settings
 from assistant.errors import UserError
 
@@ -55,7 +55,7 @@ def prepare(settings: Settings, console: Console):  # -> Runtime
     with IndexStore.open(settings) as store:
         if not store.exists() or store.chunk_count() == 0:
             console.print(f"Building the index at {store.location} (first run only)…")
-            with _IngestBar(quiet=False) as bar:
+            with IngestBar(quiet=False) as bar:
                 ingest(settings, store=store, embeddings=embeddings, progress=bar.update)
     return open_runtime(settings, chat_model=chat_model, embeddings=embeddings)
 
