@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.chain import AnswerService
+from assistant.answer.citations import lexical_support
 from assistant.answer.result import ABSTAIN_PHRASES
 from assistant.config import load_settings
 from assistant.digest import load_digests
@@ -82,6 +83,20 @@ def test_still_wrong_language_after_the_retry_is_flagged():
     svc, _ = service("KVZip reduces memory by 4x on LongBench [1].")
     result = svc.answer(KV_QUESTION_ZH)
     assert {"language_retry", "language_mismatch"} <= set(kinds(result))
+
+
+def test_a_bare_number_answer_fits_either_language_and_keeps_its_citation():
+    svc, model = service("0.5%[1]")
+    result = svc.answer(KV_QUESTION_ZH)
+    assert len(model.prompts) == 1  # no language retry for an answer with no words
+    assert not result.abstained and result.answer == "0.5% [1]"
+    assert [c.paper.display_name for c in result.citations] == ["KVZip"]
+
+
+def test_a_number_supports_a_sentence_when_the_source_escapes_it_in_latex():
+    source = r"Our small model reaches 84.6\% pass@32 on MiniF2F."
+    assert lexical_support("84.6% [1]", source) >= 0.35
+    assert lexical_support("91.2% [1]", source) < 0.35
 
 
 def test_the_model_saying_the_context_lacks_the_answer_becomes_the_fixed_phrase():

@@ -29,7 +29,7 @@ from assistant.answer.citations import SupportFn, check_citations, lexical_suppo
 from assistant.answer.context import build_sources, render_sources
 from assistant.answer.decline import model_declined
 from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
-from assistant.answer.text import detect_language
+from assistant.answer.text import detect_language, in_language
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ConfigError
 from assistant.prompts import load_prompt
@@ -232,7 +232,7 @@ class AnswerService:
                 raise
             except Exception as exc:  # any provider error, surfaced as one clear message
                 raise _backend_failure(exc) from exc
-            wrong_language = detect_language(raw) != lang and not model_declined(raw)
+            wrong_language = not in_language(raw, lang) and not model_declined(raw)
             if attempt == 0 and wrong_language and self.settings.answer.language_retry:
                 result.flags.append(Flag("language_retry", f"answer was not in {lang}"))
                 inputs = {**inputs, "previous": raw}

@@ -31,10 +31,15 @@ def lexical_support(sentence: str, source_text: str) -> float:
     sentence_terms = terms(sentence)
     source_terms = terms(source_text)
     lexical = len(sentence_terms & source_terms) / len(sentence_terms) if sentence_terms else 0.0
-    anchors = set(_ANCHOR.findall(sentence)) | {n[0] for n in numbers(sentence)}
-    if anchors:
-        found = sum(1 for a in anchors if a.lower() in source_text.lower())
-        return max(lexical, found / len(anchors) * 0.9)
+    names = set(_ANCHOR.findall(sentence))
+    sentence_numbers = {n[0]: n for n in numbers(sentence)}
+    if names or sentence_numbers:
+        # Numbers compare by value: "84.6%" is in a source that writes "84.6\%".
+        source_numbers = numbers(source_text)
+        found = sum(1 for a in names if a.lower() in source_text.lower()) + sum(
+            1 for n in sentence_numbers.values() if number_is_grounded(n, source_numbers)
+        )
+        return max(lexical, found / (len(names) + len(sentence_numbers)) * 0.9)
     return lexical
 
 

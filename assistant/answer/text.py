@@ -20,6 +20,13 @@ def detect_language(text: str) -> str:
     return "zh" if cjk and cjk >= 0.5 * words else "en"
 
 
+def in_language(text: str, lang: str) -> bool:
+    """True when the text is in `lang`, or has no words to judge by (a bare "84.6% [1]")."""
+    if not _CJK.search(text) and not _LATIN_WORD.search(text):
+        return True
+    return detect_language(text) == lang
+
+
 # A sentence ends at 。！？!? or at ". " / ".\n"; citation markers just after the end stay
 # with the sentence they follow ("... accuracy. [1]" or "…提升了 27%[1]。").
 _MARKER = r"\s*(?:\[\d+(?:\s*[,，]\s*\d+)*\]|【\d+】)"

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.text import detect_language
+from assistant.answer.text import detect_language, in_language
 from assistant.errors import AssistantError
 from assistant.evals.questions import Question
 
@@ -85,7 +85,10 @@ def run_question(service: Any, question: Question, *, retrieval_only: bool) -> d
         question,
         standalone_question=data["standalone_question"],
         answer=data["answer"],
-        answer_language=detect_language(data["answer"]),
+        # A bare number ("84.6% [1]") fits either language: it counts as the question's.
+        answer_language=question.lang
+        if in_language(data["answer"], question.lang)
+        else detect_language(data["answer"]),
         retrieved=[
             {k: r[k] for k in ("paper_id", "url", "title", "text_start")} for r in data["retrieved"]
         ],
