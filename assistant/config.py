@@ -294,6 +294,15 @@ class AnswerSettings(BaseModel):
         le=1,
         description="Share of a sentence's terms a source must contain for a citation to stand.",
     )
+    second_look_similarity: float = Field(
+        default=0.45,
+        description=(
+            "When the model says the sources lack the answer but the best paper's dense "
+            "similarity is at least this, it is asked to read them once more; that second "
+            "answer stands only if every sentence is supported and every number grounded. "
+            "Above 1 turns the second look off."
+        ),
+    )
     language_retry: bool = Field(
         default=True, description="Ask once more when the answer is not in the question's language."
     )

@@ -23,6 +23,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "condense.zh": frozenset({"history", "question"}),
     "language_retry.en": frozenset(),
     "language_retry.zh": frozenset(),
+    "second_look.en": frozenset({"abstain_phrase"}),
+    "second_look.zh": frozenset({"abstain_phrase"}),
     "summary_note.en": frozenset({"topic", "paper", "text"}),
     "summary_note.zh": frozenset({"topic", "paper", "text"}),
     "summary_overview.en": frozenset({"topic", "notes"}),

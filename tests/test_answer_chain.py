@@ -108,6 +108,41 @@ def test_the_model_saying_the_context_lacks_the_answer_becomes_the_fixed_phrase(
     assert result.related and result.related[0].display_name == "KVZip"
 
 
+def second_look_service(*script, similarity):
+    settings = load_settings({"answer": {"second_look_similarity": similarity}})
+    return service(*script, settings=settings)
+
+
+def test_a_decline_despite_a_strong_source_gets_a_second_look_that_can_stand():
+    svc, model = second_look_service(
+        ABSTAIN_PHRASES["en"], "KVZip reduces memory by 4x on LongBench [1].", similarity=0.0
+    )
+    events = list(svc.stream(KV_QUESTION_EN))
+    result = events[-1].result
+    assert not result.abstained and "second_look" in kinds(result)
+    assert result.answer == "KVZip reduces memory by 4x on LongBench [1]."
+    assert [e.kind for e in events].count("reset") == 1
+    second = model.prompts[1]
+    assert second[-2].content == ABSTAIN_PHRASES["en"]
+    assert second[-1].content.startswith("Read the sources again")
+
+
+def test_a_second_look_answer_with_an_ungrounded_number_is_rejected():
+    svc, _ = second_look_service(
+        ABSTAIN_PHRASES["en"], "KVZip reduces memory by 9x on LongBench [1].", similarity=0.0
+    )
+    result = svc.answer(KV_QUESTION_EN)
+    assert result.abstained and result.answer == ABSTAIN_PHRASES["en"]
+    assert {"second_look", "second_look_rejected"} <= set(kinds(result))
+
+
+def test_no_second_look_when_the_best_source_is_not_similar_enough():
+    svc, model = second_look_service(ABSTAIN_PHRASES["zh"], "unused", similarity=1.0001)
+    result = svc.answer(KV_QUESTION_ZH)
+    assert result.abstained and len(model.prompts) == 1
+    assert "second_look" not in kinds(result)
+
+
 def test_nothing_relevant_abstains_without_calling_the_model():
     settings = load_settings({"answer": {"min_similarity": 0.5, "min_lexical": 50}})
     svc, model = service("should not be used", settings=settings)
@@ -162,6 +197,8 @@ def test_a_follow_up_is_condensed_with_the_history_before_retrieval():
     condense_prompt = model.prompts[0][0].content
     assert "KVZip evicts unimportant cache entries" in condense_prompt
     assert result.citations[0].paper.display_name == "KVZip"
+    # The answer prompt asks the condensed question, so "it" names the paper.
+    assert "What dataset did KVZip use for evaluation?" in model.prompts[1][-1].content
 
 
 def test_a_runaway_condense_falls_back_to_the_last_question():

@@ -91,6 +91,7 @@ class AnswerService:
                 "user": load_prompt(folder, f"answer.{lang}.user"),
                 "condense": load_prompt(folder, f"condense.{lang}"),
                 "retry": load_prompt(folder, f"language_retry.{lang}"),
+                "second_look": load_prompt(folder, f"second_look.{lang}"),
             }
             for lang in ("en", "zh")
         }
@@ -174,11 +175,13 @@ class AnswerService:
         cfg = self.settings.answer
         return top.dense_similarity < cfg.min_similarity and top.lexical_score < cfg.min_lexical
 
-    def _answer_chain(self, lang: str, retry: bool) -> Any:
+    def _answer_chain(self, lang: str, follow_up: str | None = None) -> Any:
+        """The answer prompt; a follow-up ("retry", "second_look") adds the first reply and
+        the instruction that asks for a better one."""
         prompts = self._prompt[lang]
         messages = [("system", prompts["system"]), ("human", prompts["user"])]
-        if retry:
-            messages += [("ai", "{previous}"), ("human", prompts["retry"])]
+        if follow_up:
+            messages += [("ai", "{previous}"), ("human", prompts[follow_up])]
         prompt = ChatPromptTemplate.from_messages(messages).partial(
             abstain_phrase=ABSTAIN_PHRASES[lang]
         )
@@ -217,21 +220,15 @@ class AnswerService:
             return
 
         result.sources = sources
-        inputs = {"context": render_sources(sources), "question": question}
+        # The model reads the condensed question: "its" in a follow-up names nothing.
+        asked = state["standalone"] if history else question
+        inputs = {"context": render_sources(sources), "question": asked}
         yield AnswerEvent("status", "writing")
         raw = ""
         for attempt in (0, 1):
-            raw = ""
-            try:
-                for token in self._answer_chain(lang, retry=attempt == 1).stream(inputs):
-                    if not raw and "ttft_s" not in timings:
-                        timings["ttft_s"] = time.perf_counter() - started
-                    raw += token
-                    yield AnswerEvent("token", token)
-            except AssistantError:
-                raise
-            except Exception as exc:  # any provider error, surfaced as one clear message
-                raise _backend_failure(exc) from exc
+            raw = yield from self._tokens(
+                self._answer_chain(lang, "retry" if attempt else None), inputs, timings, started
+            )
             wrong_language = not in_language(raw, lang) and not model_declined(raw)
             if attempt == 0 and wrong_language and self.settings.answer.language_retry:
                 result.flags.append(Flag("language_retry", f"answer was not in {lang}"))
@@ -241,6 +238,19 @@ class AnswerService:
             if wrong_language:
                 result.flags.append(Flag("language_mismatch", f"answer is not in {lang}"))
             break
+
+        second_look = model_declined(raw) and self._worth_a_second_look(state["hits"])
+        if second_look:
+            # Small models decline too readily when the answer is right there; a second
+            # reading is asked for, and what it writes must then pass the strict check.
+            result.flags.append(Flag("second_look", raw.strip()[:120]))
+            yield AnswerEvent("reset")
+            raw = yield from self._tokens(
+                self._answer_chain(lang, "second_look"),
+                {**inputs, "previous": raw},
+                timings,
+                started,
+            )
 
         timings["generation_s"] = time.perf_counter() - started - timings.get("ttft_s", 0.0)
         result.raw_answer = raw
@@ -262,10 +272,36 @@ class AnswerService:
             result.flags.append(Flag("no_supported_sentence", "no sentence is backed by a source"))
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
+        doubtful = {"unsupported_sentence", "ungrounded_number"} & {f.kind for f in checked.flags}
+        if second_look and doubtful:
+            result.flags.append(Flag("second_look_rejected", ", ".join(sorted(doubtful))))
+            yield AnswerEvent("result", result=self._abstain(result, started))
+            return
         result.answer = checked.text
         result.citations = checked.citations
         timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent("result", result=result)
+
+    def _tokens(
+        self, chain: Any, inputs: dict[str, Any], timings: dict[str, float], started: float
+    ) -> Iterator[AnswerEvent]:
+        """Stream one model reply as token events; returns the whole reply."""
+        raw = ""
+        try:
+            for token in chain.stream(inputs):
+                if not raw and "ttft_s" not in timings:
+                    timings["ttft_s"] = time.perf_counter() - started
+                raw += token
+                yield AnswerEvent("token", token)
+        except AssistantError:
+            raise
+        except Exception as exc:  # any provider error, surfaced as one clear message
+            raise _backend_failure(exc) from exc
+        return raw
+
+    def _worth_a_second_look(self, hits: Sequence[Any]) -> bool:
+        threshold = self.settings.answer.second_look_similarity
+        return bool(hits) and threshold <= 1 and hits[0].dense_similarity >= threshold
 
     def _abstain(self, result: AnswerResult, started: float) -> AnswerResult:
         result.abstained = True

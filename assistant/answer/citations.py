@@ -161,5 +161,7 @@ def _attach(body: str, markers: str, language: str) -> str:
         return body
     match = re.search(r"[。！？!?.;；]+$", body)
     if match:
-        return body[: match.start()] + ("" if language == "zh" else " ") + markers + match.group(0)
+        # "LongBench [1]." from "LongBench [1].", whose marker was cut out, leaving a space.
+        head = body[: match.start()].rstrip()
+        return head + ("" if language == "zh" else " ") + markers + match.group(0)
     return f"{body} {markers}"
