@@ -129,7 +129,9 @@ def test_a_decline_despite_a_strong_source_gets_a_second_look_that_can_stand():
 
 def test_a_second_look_answer_with_an_ungrounded_number_is_rejected():
     svc, _ = second_look_service(
-        ABSTAIN_PHRASES["en"], "KVZip reduces memory by 9x on LongBench [1].", similarity=0.0
+        ABSTAIN_PHRASES["en"],
+        "KVZip reduces memory by 4x on LongBench with 2% accuracy loss [1].",
+        similarity=0.0,
     )
     result = svc.answer(KV_QUESTION_EN)
     assert result.abstained and result.answer == ABSTAIN_PHRASES["en"]
@@ -167,10 +169,17 @@ def test_an_uncited_supported_sentence_gets_its_source_in_code():
 
 
 def test_a_number_not_in_the_cited_source_is_flagged_in_the_text():
-    svc, _ = service("KVZip reduces memory by 7x on LongBench [1].")
+    svc, _ = service("KVZip reduces memory by 4x on LongBench with 2% accuracy loss [1].")
     result = svc.answer(KV_QUESTION_EN)
     assert "ungrounded_number" in kinds(result)
-    assert "(⚠ unverified: 7x)" in result.answer
+    assert "(⚠ unverified: 2%)" in result.answer
+
+
+def test_an_answer_whose_own_numbers_are_all_made_up_abstains():
+    svc, _ = service("KVZip was trained with a learning rate of 0.0003 and batch size 256 [1].")
+    result = svc.answer("What learning rate and batch size did KVZip use on LongBench?")
+    assert result.abstained and result.answer == ABSTAIN_PHRASES["en"]
+    assert "only_invented_numbers" in kinds(result)
 
 
 def test_an_answer_no_source_supports_abstains():

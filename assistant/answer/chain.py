@@ -25,7 +25,12 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-from assistant.answer.citations import SupportFn, check_citations, lexical_support
+from assistant.answer.citations import (
+    SupportFn,
+    check_citations,
+    lexical_support,
+    only_invented_numbers,
+)
 from assistant.answer.context import build_sources, render_sources
 from assistant.answer.decline import model_declined
 from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
@@ -270,6 +275,10 @@ class AnswerService:
         result.removed_urls = checked.removed_urls
         if checked.supported_sentences == 0:
             result.flags.append(Flag("no_supported_sentence", "no sentence is backed by a source"))
+            yield AnswerEvent("result", result=self._abstain(result, started))
+            return
+        if only_invented_numbers(raw, asked, sources):
+            result.flags.append(Flag("only_invented_numbers", "no number of the answer is sourced"))
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
         doubtful = {"unsupported_sentence", "ungrounded_number"} & {f.kind for f in checked.flags}

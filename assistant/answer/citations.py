@@ -56,6 +56,15 @@ class CheckedAnswer:
     sentences: int = 0
 
 
+def only_invented_numbers(raw: str, question: str, sources: Sequence[Source]) -> bool:
+    """True when the answer brings numbers of its own and none of them is in any source:
+    its point is then made up (a learning rate, a GPU count the digest never gives)."""
+    asked = numbers(question)
+    own = [n for n in numbers(_MARKER.sub(" ", raw)) if not number_is_grounded(n, asked)]
+    source_numbers = [n for s in sources for n in numbers(s.text)]
+    return bool(own) and not any(number_is_grounded(n, source_numbers) for n in own)
+
+
 def strip_urls(text: str) -> tuple[str, int]:
     """Remove every URL (and markdown link target) the model wrote; count them."""
     count = len(_MD_LINK.findall(text))
