@@ -176,7 +176,9 @@ def test_a_number_not_in_the_cited_source_is_flagged_in_the_text():
 
 
 def test_an_answer_whose_own_numbers_are_all_made_up_abstains():
-    svc, _ = service("KVZip was trained with a learning rate of 0.0003 and batch size 256 [1].")
+    svc, _ = service(
+        "KVZip evicts cache entries on LongBench with learning rate 0.0003 and batch size 256 [1]."
+    )
     result = svc.answer("What learning rate and batch size did KVZip use on LongBench?")
     assert result.abstained and result.answer == ABSTAIN_PHRASES["en"]
     assert "only_invented_numbers" in kinds(result)
