@@ -41,7 +41,7 @@ def test_a_grounded_answer_keeps_its_citation_mapped_to_the_paper():
     assert result.removed_citations == 0 and result.flags == []
     # The model saw numbered sources and the question, in the question's language.
     system, user = model.prompts[0]
-    assert "用中文回答" in system.content and ABSTAIN_PHRASES["zh"] in system.content
+    assert "Answer in Chinese (中文)" in system.content and ABSTAIN_PHRASES["zh"] in system.content
     assert "[1] KVZip" in user.content and KV_QUESTION_ZH in user.content
 
 
