@@ -170,7 +170,7 @@ def _attach(body: str, markers: str, language: str) -> str:
         return body
     match = re.search(r"[。！？!?.;；]+$", body)
     if match:
-        # "LongBench [1]." from "LongBench [1].", whose marker was cut out, leaving a space.
+        # Cutting the marker out of "LongBench [1]." left a space before the full stop.
         head = body[: match.start()].rstrip()
         return head + ("" if language == "zh" else " ") + markers + match.group(0)
     return f"{body} {markers}"
