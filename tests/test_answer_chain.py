@@ -85,6 +85,26 @@ def test_still_wrong_language_after_the_retry_is_flagged():
     assert {"language_retry", "language_mismatch"} <= set(kinds(result))
 
 
+@pytest.mark.parametrize(
+    ("reply", "question", "expected"),
+    [
+        (
+            "根据[1]，KVZip 在 LongBench 上将内存降低 4 倍。",
+            KV_QUESTION_ZH,
+            "KVZip 在 LongBench 上将内存降低 4 倍[1]。",
+        ),
+        (
+            "According to [1], KVZip reduces memory by 4x on LongBench.",
+            KV_QUESTION_EN,
+            "KVZip reduces memory by 4x on LongBench [1].",
+        ),
+    ],
+)
+def test_an_according_to_lead_in_does_not_dangle_once_its_marker_moves(reply, question, expected):
+    svc, _ = service(reply)
+    assert svc.answer(question).answer == expected
+
+
 def test_a_bare_number_answer_fits_either_language_and_keeps_its_citation():
     svc, model = service("0.5%[1]")
     result = svc.answer(KV_QUESTION_ZH)

@@ -65,6 +65,27 @@ def only_invented_numbers(raw: str, question: str, sources: Sequence[Source]) ->
     return bool(own) and not any(number_is_grounded(n, source_numbers) for n in own)
 
 
+# "根据[1]，…" / "According to [1], …": once the marker moves to the sentence's end, the
+# lead-in would be left dangling ("根据，…"), so it goes and the marker stays.
+_LEAD_IN = re.compile(
+    r"(?:根据|依据|参考)(?:资料|来源)?\s*((?:\[\d+\]\s*)+)(?:中|的(?:资料|信息|内容))?\s*[，,:：]?\s*"
+    r"|\b(?:according to|as (?:shown|stated|reported|described) in|based on|per)\s*"
+    r"(?:source\s*)?((?:\[\d+\]\s*)+)\s*,?\s*(\w?)",
+    re.I,
+)
+
+
+def drop_lead_ins(text: str) -> str:
+    """Remove "according to [n]," lead-ins, keeping their markers."""
+
+    def keep_markers(match: re.Match[str]) -> str:
+        if match.group(1):
+            return match.group(1).strip()
+        return match.group(2).strip() + match.group(3).upper()
+
+    return _LEAD_IN.sub(keep_markers, text)
+
+
 def strip_urls(text: str) -> tuple[str, int]:
     """Remove every URL (and markdown link target) the model wrote; count them."""
     count = len(_MD_LINK.findall(text))
@@ -109,7 +130,7 @@ def check_citations(
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
     out: list[str] = []
-    for sentence in split_sentences(raw):
+    for sentence in split_sentences(drop_lead_ins(raw)):
         sentence, urls = strip_urls(sentence)
         body = _MARKER.sub("", sentence).strip()
         keys = _keys(sentence)
