@@ -122,7 +122,7 @@ class ScriptedChatModel(BaseChatModel):
 def extractive_reply(messages: list[BaseMessage]) -> str:
     """A reply made of one fact line of source [1], cited: a demo that needs no model.
 
-    It picks the first line of source [1] in the prompt's language (资料 = Chinese).
+    It picks the first line of source [1] in the language the prompt asks for.
     Condense prompts (no numbered sources) get the last user turn and the question.
     """
     prompts = [str(m.content) for m in messages if "[1] " in str(m.content)]
@@ -133,7 +133,7 @@ def extractive_reply(messages: list[BaseMessage]) -> str:
         question = last[-1].strip() if last else text.strip().splitlines()[-1]
         return f"{earlier[-1].strip()} {question}" if earlier else question
     prompt = prompts[-1]
-    chinese = "资料：" in prompt
+    chinese = "资料：" in prompt or "Answer in Chinese" in prompt
     block = prompt.split("[1] ", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
     lines = [re.sub(r"^[^\n:：]{1,16}[:：]\s*", "", line).strip() for line in block]
     lines = [line for line in lines if line] or ["…"]

@@ -223,7 +223,10 @@ def test_a_follow_up_is_condensed_with_the_history_before_retrieval():
         {"role": "assistant", "content": "KVZip evicts unimportant cache entries [1]."},
     ]
     result = svc.answer("What dataset did it use?", history=history)
-    assert retriever.queries == ["What dataset did KVZip use for evaluation?"]
+    # The search also carries the previous question, in case the rewrite lost the paper.
+    assert retriever.queries == [
+        "Which paper compresses the KV cache? What dataset did KVZip use for evaluation?"
+    ]
     assert result.standalone_question == "What dataset did KVZip use for evaluation?"
     condense_prompt = model.prompts[0][0].content
     assert "KVZip evicts unimportant cache entries" in condense_prompt

@@ -48,6 +48,8 @@ _TOKENIZER_MARGIN = 1.15
 def standalone_without_model(question: str, history: History) -> str:
     """The follow-up with the last user turn in front: the no-model stand-in for condensing."""
     last_user = next((t["content"] for t in reversed(history) if t["role"] == "user"), "")
+    if last_user and question.startswith(last_user):
+        return question  # already joined
     return f"{last_user} {question}".strip()
 
 
@@ -135,9 +137,12 @@ class AnswerService:
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:
         started = time.perf_counter()
-        hits = self.retriever.search(
-            state["standalone"], k=self._retrieve_k, filters=state.get("filters")
-        )
+        query = state["standalone"]
+        if state.get("history"):
+            # A small model's rewrite often drops the paper ("what did they train on?"):
+            # the previous question keeps it in the search.
+            query = standalone_without_model(query, state["history"])
+        hits = self.retriever.search(query, k=self._retrieve_k, filters=state.get("filters"))
         state["timings"]["retrieval_s"] = time.perf_counter() - started
         return hits
 
