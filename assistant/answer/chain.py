@@ -231,7 +231,7 @@ class AnswerService:
 
         result.sources = sources
         # The model reads the condensed question: "its" in a follow-up names nothing.
-        asked = state["standalone"] if history else question
+        asked = state["standalone"]
         inputs = {"context": render_sources(sources), "question": asked}
         yield AnswerEvent("status", "writing")
         raw = ""

@@ -8,7 +8,7 @@ retrieval) compares their meaning. No extra model call.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,16 +24,11 @@ class CrossLingualSupport:
         self.embeddings = embeddings
         self.min_support = min_support
         self.min_similarity = min_similarity
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._vector = lru_cache(maxsize=256)(self._unit_vector)
 
-    def _vector(self, text: str) -> np.ndarray:
-        if text not in self._vectors:
-            vector = np.asarray(self.embeddings.embed_documents([text])[0], dtype=float)
-            self._vectors[text] = vector / (np.linalg.norm(vector) or 1.0)
-            if len(self._vectors) > 256:
-                self._vectors.popitem(last=False)
-        self._vectors.move_to_end(text)
-        return self._vectors[text]
+    def _unit_vector(self, text: str) -> np.ndarray:
+        vector = np.asarray(self.embeddings.embed_documents([text])[0], dtype=float)
+        return vector / (np.linalg.norm(vector) or 1.0)
 
     def similarity(self, sentence: str, source_text: str) -> float:
         return float(self._vector(sentence) @ self._vector(source_text))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
@@ -71,7 +71,7 @@ class Retriever:
         self._counter: Any = None
         # The query embedding is most of a search's time; a question asked again (a retry,
         # a regenerated answer, the same search from the UI) reuses it.
-        self._query_vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._embed_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self.embeddings.embed_query)
 
     # --- the lexical view and the paper cache, kept fresh ---------------------------------
 
@@ -143,19 +143,6 @@ class Retriever:
         lexical = [(known[cid], score) for cid, score in ranked if cid in known]
         seconds["lexical"] = time.perf_counter() - started
         return Candidates(query, vector, tokens, dense, lexical, seconds)
-
-    def _embed_query(self, query: str) -> list[float]:
-        with self._lock:
-            vector = self._query_vectors.get(query)
-            if vector is not None:
-                self._query_vectors.move_to_end(query)
-                return vector
-        vector = self.embeddings.embed_query(query)
-        with self._lock:
-            self._query_vectors[query] = vector
-            if len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
-        return vector
 
     def fusion_params(self) -> FusionParams:
         r = self.settings.retrieval
@@ -283,9 +270,9 @@ def _language_first(
 ) -> list[tuple[StoredChunk, float]]:
     """Best first, except that the best chunk in the query's language, if any matched,
     leads: the snippet a reader sees is then in the language they asked in."""
-    same = next((i for i, (chunk, _) in enumerate(chunks) if chunk.language == language), 0)
     if not chunks:
         return chunks
+    same = next((i for i, (chunk, _) in enumerate(chunks) if chunk.language == language), 0)
     return [chunks[same], *chunks[:same], *chunks[same + 1 :]]
 
 
