@@ -5,7 +5,7 @@
 
     local              the verified GGUF on llama.cpp, in this process or as a llama.cpp
                        server on 127.0.0.1 (llm.local_mode); EmbeddingGemma on
-                       sentence-transformers for embeddings
+                       ONNX Runtime (or sentence-transformers) for embeddings
     openai             OpenAI with OPENAI_API_KEY (default gpt-4o-mini /
                        text-embedding-3-small)
     openai-compatible  any server speaking the OpenAI API: base_url + model (+ api_key)
@@ -32,7 +32,7 @@ from assistant.chat_models.guarded import GuardedChatModel, Translate
 from assistant.chat_models.llama_server import LlamaServer
 from assistant.chat_models.local_llama import LocalLlamaChatModel, Renderer, as_role_dicts
 from assistant.config import Settings
-from assistant.embedders.local_sentence import LocalSentenceEmbeddings
+from assistant.embedders.local import LocalOnnxEmbeddings, LocalSentenceEmbeddings
 from assistant.embedders.openai_compatible import OpenAICompatibleEmbeddings
 from assistant.errors import BackendError, ConfigError, ModelError
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
@@ -332,6 +332,19 @@ def make_embeddings(
         return FakeEmbeddings()
     if backend == "local":
         path = local_embedder_path(settings, fetch=fetch_missing, progress=progress)
+        if settings.embedder.runtime == "onnx":
+            from assistant.embedders.gemma_onnx import GemmaOnnxEncoder
+
+            encoder = GemmaOnnxEncoder(
+                path,
+                cache_dir=settings.paths.models / "onnx",
+                max_seq_length=settings.embedder.max_seq_length,
+                threads=settings.embedder.threads,
+                progress=progress,
+            )
+            return LocalOnnxEmbeddings(
+                encoder, name=settings.embedder.model or DEFAULT_EMBEDDER, progress=progress
+            )
         return LocalSentenceEmbeddings(
             load_sentence_transformer(path, settings),
             name=settings.embedder.model or DEFAULT_EMBEDDER,

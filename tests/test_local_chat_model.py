@@ -9,7 +9,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
 from assistant.chat_models.llama_server import LlamaServer
 from assistant.chat_models.local_llama import LocalLlamaChatModel
-from assistant.embedders.local_sentence import LocalSentenceEmbeddings
+from assistant.embedders.local import LocalSentenceEmbeddings
 from assistant.errors import BackendError
 
 

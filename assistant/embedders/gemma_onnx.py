@@ -1,0 +1,130 @@
+"""EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graph.
+
+The graph (gemma_graph.py) is built once from the model folder and cached next to the
+models (`<paths.models>/onnx/`), keyed by the folder's files, so later loads take about a
+second. Texts are encoded one at a time, so no padding is computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedders.gemma_graph import (
+    GRAPH_VERSION,
+    HINT,
+    build_graph,
+    model_config,
+    read_safetensors,
+    sliding_window,
+)
+from assistant.errors import ModelError
+
+KEY_FILES = ("config.json", "modules.json", "2_Dense/config.json", "3_Dense/config.json")
+WEIGHT_FILES = ("model.safetensors", "2_Dense/model.safetensors", "3_Dense/model.safetensors")
+
+
+def graph_key(folder: Path) -> str:
+    """Changes when the graph code or any file it is built from changes."""
+    digest = hashlib.sha256(f"graph {GRAPH_VERSION}\n".encode())
+    for name in KEY_FILES:
+        digest.update((folder / name).read_bytes())
+    for name in WEIGHT_FILES:
+        stat = (folder / name).stat()
+        digest.update(f"{name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_graph(folder: Path, cache_dir: Path, *, progress: bool = True) -> Path:
+    """The graph file for `folder`, built now if the cache has none for its current files."""
+    path = cache_dir / f"{folder.name}-{graph_key(folder)}.onnx"
+    if path.exists():
+        return path
+    if progress:
+        print(f"preparing {folder.name} for ONNX Runtime (once)…", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    data = build_graph(folder)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)  # atomic: a reader never sees half a graph
+    for stale in cache_dir.glob(f"{folder.name}-*.onnx"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    if progress:
+        print(f"  done in {time.perf_counter() - started:.0f} s: {path}", file=sys.stderr)
+    return path
+
+
+class GemmaOnnxEncoder:
+    """Encodes one text at a time into EmbeddingGemma's vector (not normalised)."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        cache_dir: Path,
+        max_seq_length: int = 512,
+        threads: int | None = None,
+        progress: bool = True,
+    ) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.folder = folder
+        self.config = model_config(folder)
+        prompts = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
+        self.prompts = {
+            "query": prompts["prompts"]["query"],
+            "document": prompts["prompts"]["document"],
+        }
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_seq_length)
+        self.embedding = read_safetensors(folder / "model.safetensors")["embed_tokens.weight"]
+        self.scale = np.float32(self.config["hidden_size"] ** 0.5)  # Gemma scales embeddings
+        self.window = sliding_window(self.config)
+        self.rotary = {
+            kind: _rotary(max_seq_length, self.config["head_dim"], self.config[base])
+            for kind, base in (("local", "rope_local_base_freq"), ("global", "rope_theta"))
+        }
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or 0  # 0: one per physical core
+        options.inter_op_num_threads = 1
+        graph = cached_graph(folder, cache_dir, progress=progress)
+        try:
+            self.session = onnxruntime.InferenceSession(
+                str(graph), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"ONNX Runtime could not load {graph} ({exc}).", hint=HINT) from None
+
+    def token_ids(self, text: str, *, query: bool) -> list[int]:
+        prompt = self.prompts["query" if query else "document"]
+        return self.tokenizer.encode(prompt + text).ids
+
+    def encode(self, text: str, *, query: bool) -> np.ndarray:
+        ids = self.token_ids(text, query=query)
+        n = len(ids)
+        positions = np.arange(n)
+        far = np.abs(positions[:, None] - positions[None, :]) >= self.window
+        feeds = {
+            "x": self.embedding[ids].astype(np.float32) * self.scale,
+            "sliding_mask": np.where(far, np.float32(-np.inf), np.float32(0.0)),
+        }
+        for kind, (cos, sin) in self.rotary.items():
+            feeds[f"cos_{kind}"], feeds[f"sin_{kind}"] = cos[:n], sin[:n]
+        return self.session.run(["y"], feeds)[0][0]
+
+
+def _rotary(length: int, head_dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:
+    """cos and sin tables of rotary position embeddings (halves concatenated)."""
+    inverse = 1.0 / (base ** (np.arange(0, head_dim, 2, dtype=np.float32) / head_dim))
+    angles = np.arange(length, dtype=np.float32)[:, None] * inverse[None, :]
+    angles = np.concatenate([angles, angles], axis=-1)
+    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)

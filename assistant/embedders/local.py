@@ -1,0 +1,109 @@
+"""LangChain Embeddings over the local embedding model, on either runtime.
+
+Both runtimes give the model's own prompts to queries and passages and return
+L2-normalised float32 vectors. Passages are embedded longest first in slices of a few
+batches, so padding stays small and a progress bar can follow a large job.
+
+- `LocalOnnxEmbeddings` (default): EmbeddingGemma on ONNX Runtime (gemma_onnx.py).
+- `LocalSentenceEmbeddings`: any sentence-transformers model on PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+PROGRESS_FROM = 64  # passages; smaller jobs embed silently
+
+
+class LocalEmbeddings(Embeddings):
+    """Batching, ordering and progress around a runtime's `_encode`."""
+
+    def __init__(self, *, name: str, batch_size: int = 16, progress: bool = True) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        step = self.batch_size * 4
+        out: list[list[float] | None] = [None] * len(texts)
+        bar = self._progress_bar() if self.progress and len(texts) >= PROGRESS_FROM else None
+        task = bar.add_task(f"embedding with {self.name}", total=len(texts)) if bar else None
+        try:
+            if bar:
+                bar.start()
+            for start in range(0, len(order), step):
+                ids = order[start : start + step]
+                vectors = self._encode([texts[i] for i in ids], query=False).tolist()
+                for i, vector in zip(ids, vectors, strict=True):
+                    out[i] = vector
+                if bar is not None and task is not None:
+                    bar.advance(task, len(ids))
+        finally:
+            if bar:
+                bar.stop()
+        return [v for v in out if v is not None]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._encode([text], query=True)[0].tolist()
+
+    @staticmethod
+    def _progress_bar() -> Progress:
+        return Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+        )
+
+
+def unit_rows(vectors: Any) -> np.ndarray:
+    """Rows normalised again in float32 (bfloat16 weights leave norms a little off 1)."""
+    array = np.asarray(vectors, dtype=np.float32)
+    if array.ndim == 1:
+        array = array[None, :]
+    return array / np.maximum(np.linalg.norm(array, axis=1, keepdims=True), 1e-12)
+
+
+class LocalSentenceEmbeddings(LocalEmbeddings):
+    """Embeddings over a SentenceTransformer-like `model` (encode_query/encode_document)."""
+
+    def __init__(
+        self, model: Any, *, name: str, batch_size: int = 16, progress: bool = True
+    ) -> None:
+        super().__init__(name=name, batch_size=batch_size, progress=progress)
+        self.model = model
+
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        encode = self.model.encode_query if query else self.model.encode_document
+        vectors = encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return unit_rows(vectors)
+
+
+class LocalOnnxEmbeddings(LocalEmbeddings):
+    """Embeddings over a `GemmaOnnxEncoder` (one text at a time: no padding to waste)."""
+
+    def __init__(self, encoder: Any, *, name: str, progress: bool = True) -> None:
+        super().__init__(name=name, batch_size=4, progress=progress)
+        self.encoder = encoder
+
+    def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
+        return unit_rows([self.encoder.encode(t, query=query) for t in texts])

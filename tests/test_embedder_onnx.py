@@ -1,0 +1,127 @@
+"""The ONNX Runtime embedder: its graph cache, its checks, and its vectors against
+sentence-transformers' on the real EmbeddingGemma."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.config import load_settings
+from assistant.embedders.gemma_graph import MODULE_TYPES, model_config, sliding_window
+from assistant.embedders.gemma_onnx import KEY_FILES, WEIGHT_FILES, cached_graph, graph_key
+from assistant.errors import ModelError
+from assistant.llm import make_embeddings
+
+GEMMA_CONFIG = {
+    "model_type": "gemma3_text",
+    "use_bidirectional_attention": True,
+    "sliding_window": 512,
+}
+
+
+def write_folder(folder: Path, *, modules: list[str] = MODULE_TYPES, **config: object) -> Path:
+    (folder / "1_Pooling").mkdir(parents=True)
+    (folder / "modules.json").write_text(json.dumps([{"type": t} for t in modules]))
+    (folder / "config.json").write_text(json.dumps({**GEMMA_CONFIG, **config}))
+    (folder / "1_Pooling" / "config.json").write_text('{"pooling_mode_mean_tokens": true}')
+    return folder
+
+
+def test_an_embeddinggemma_folder_is_accepted(tmp_path: Path) -> None:
+    config = model_config(write_folder(tmp_path / "gemma"))
+    assert config["model_type"] == "gemma3_text"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"model_type": "bert"},
+        {"use_bidirectional_attention": False},  # a causal Gemma is not this encoder
+        {"modules": ["sentence_transformers.models.Transformer"]},
+    ],
+)
+def test_another_architecture_is_refused_with_the_way_out(tmp_path: Path, change: dict) -> None:
+    folder = write_folder(tmp_path / "other", **change)
+    with pytest.raises(ModelError) as caught:
+        model_config(folder)
+    assert "not an EmbeddingGemma model" in caught.value.message
+    assert "embedder.runtime=sentence-transformers" in caught.value.hint
+
+
+def test_an_unreadable_folder_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as caught:
+        model_config(tmp_path / "missing")
+    assert str(tmp_path / "missing") in caught.value.message
+
+
+def test_the_sliding_window_follows_the_reference_implementation() -> None:
+    # transformers halves the window for bidirectional attention, exclusive bound.
+    assert sliding_window({"sliding_window": 512}) == 257
+
+
+def test_the_graph_key_follows_the_files_it_is_built_from(tmp_path: Path) -> None:
+    folder = tmp_path / "gemma"
+    for name in (*KEY_FILES, *WEIGHT_FILES):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"{}")
+    key = graph_key(folder)
+    assert graph_key(folder) == key
+    (folder / "config.json").write_text('{"hidden_size": 1}')
+    changed_config = graph_key(folder)
+    assert changed_config != key
+    weights = folder / "model.safetensors"
+    os.utime(weights, ns=(1, weights.stat().st_mtime_ns + 10**9))
+    assert graph_key(folder) not in {key, changed_config}
+
+
+# --- on the real model ---------------------------------------------------------------------
+
+LONG = " ".join(
+    f"Sentence {i} of a long abstract about retrieval, caching and evaluation." for i in range(90)
+)
+
+
+def both_runtimes():
+    made = []
+    for runtime in ("onnx", "sentence-transformers"):
+        settings = load_settings({"embedder": {"runtime": runtime}}, env_file=None)
+        try:
+            made.append(make_embeddings(settings, fetch_missing=False, progress=False))
+        except ModelError as exc:
+            pytest.skip(f"the embedder is not fetched: {exc}")
+    return made
+
+
+@pytest.mark.models
+def test_onnx_vectors_match_sentence_transformers() -> None:
+    onnx, torch_runtime = both_runtimes()
+    documents = ["短文本。", "检索增强生成把检索到的文档交给语言模型。", LONG[:1800], LONG]
+    # The two long ones cross the sliding window (257) and the 512-token truncation.
+    lengths = [len(onnx.encoder.token_ids(d, query=False)) for d in documents]
+    assert 257 < lengths[2] < 512 and lengths[3] == 512
+    queries = ["哪篇论文压缩了 KV cache？", "Which paper trains a small model with RL?"]
+    ours, theirs = onnx.embed_documents(documents), torch_runtime.embed_documents(documents)
+    pairs = list(zip(ours, theirs, strict=True))
+    pairs += [(onnx.embed_query(q), torch_runtime.embed_query(q)) for q in queries]
+    for ours, reference in pairs:
+        assert len(ours) == len(reference) == 768
+        assert abs(np.linalg.norm(ours) - 1) < 1e-5
+        assert float(np.dot(ours, reference)) > 0.99999
+    # A query and a document of the same text differ: each gets its own prompt.
+    assert float(np.dot(onnx.embed_query(queries[0]), onnx.embed_documents(queries[:1])[0])) < 0.99
+
+
+@pytest.mark.models
+def test_the_built_graph_is_reused(capsys: pytest.CaptureFixture[str]) -> None:
+    onnx, _ = both_runtimes()
+    settings = load_settings({}, env_file=None)
+    folder = Path(onnx.encoder.folder)
+    graph = cached_graph(folder, settings.paths.models / "onnx", progress=True)
+    before = graph.stat().st_mtime_ns
+    again = cached_graph(folder, settings.paths.models / "onnx", progress=True)
+    assert again == graph and graph.stat().st_mtime_ns == before
+    assert "preparing" not in capsys.readouterr().err
