@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.index.store import StoredChunk
+from assistant.index.store import ChunkRef
 from assistant.retrieval.fusion import FusionParams, fuse
 
 
-def chunk(paper: str, n: int = 0) -> StoredChunk:
-    return StoredChunk(f"{paper}:abstract:{n}:h", paper, "abstract", n, "en", f"{paper} {n}", {})
+def chunk(paper: str, n: int = 0) -> ChunkRef:
+    return ChunkRef.of(f"{paper}:abstract:{n}:h")
 
 
 def order(fused) -> list[str]:

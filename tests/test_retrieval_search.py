@@ -228,3 +228,20 @@ def test_the_snippet_is_in_the_language_of_the_query(retriever):
     chinese = retriever.search("KVZip 显存 精度 淘汰缓存", k=1)[0]
     assert english.paper.paper_id == chinese.paper.paper_id
     assert english.chunks[0].language == "en" and chinese.chunks[0].language == "zh"
+
+
+def test_the_field_of_a_group_that_holds_the_query_words_comes_first():
+    from assistant.index.chunking import field_label
+    from assistant.index.store import StoredChunk
+    from assistant.retrieval.retriever import _chunk_hits
+
+    text = (
+        f"{field_label('problem')}：长上下文推理的显存开销很大。\n"
+        f"{field_label('method')}：提出 KV cache 压缩方法 KVZip，按重要性淘汰。"
+    )
+    chunk = StoredChunk("p:problem:0:h", "p", "problem", 0, "zh", text, {})
+    hits = _chunk_hits(chunk, 1.0, {"kvzip", "压缩"})
+    assert [h.section for h in hits] == ["method", "problem"]
+    assert hits[0].text.startswith("提出 KV cache")
+    # Nothing in common: the digest's own order stays.
+    assert [h.section for h in _chunk_hits(chunk, 1.0, {"banana"})] == ["problem", "method"]

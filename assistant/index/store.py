@@ -39,6 +39,21 @@ _NO_VECTOR = [1.0]  # records looked up by id only (catalog, BM25-only chunks): 
 
 
 @dataclass(frozen=True)
+class ChunkRef:
+    """Where a chunk is, read from its id alone (`paper:section:part:hash`)."""
+
+    chunk_id: str
+    paper_id: str
+    section: str
+    part: int
+
+    @classmethod
+    def of(cls, chunk_id: str) -> ChunkRef:
+        paper_id, section, part, _ = chunk_id.rsplit(":", 3)
+        return cls(chunk_id, paper_id, section, int(part))
+
+
+@dataclass(frozen=True)
 class StoredChunk:
     """A chunk as read back from the store."""
 
@@ -336,33 +351,26 @@ class IndexStore:
         if not paper_ids:
             return {}
         got = self._chunk_collection().get(
-            where={"paper_id": {"$in": paper_ids}}, include=["embeddings", "metadatas"]
+            where={"paper_id": {"$in": paper_ids}}, include=["embeddings"]
         )
         out: dict[str, list[list[float]]] = {}
-        for vector, meta in zip(got["embeddings"], got["metadatas"], strict=True):
-            out.setdefault(meta["paper_id"], []).append(list(vector))
+        for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+            out.setdefault(ChunkRef.of(chunk_id).paper_id, []).append(list(vector))
         return out
 
-    def query(
+    def nearest(
         self, vector: list[float], n: int, where: dict[str, Any] | None
-    ) -> list[tuple[StoredChunk, float]]:
-        """The `n` nearest chunks with their cosine similarity, best first."""
-        collection = self._chunk_collection()
-        got = collection.query(
-            query_embeddings=[vector],
-            n_results=n,
-            where=where,
-            include=["documents", "metadatas", "distances"],
+    ) -> list[tuple[ChunkRef, float]]:
+        """The `n` nearest chunks with their cosine similarity, best first.
+
+        Ids and distances only: reading a record's text and metadata costs more than the
+        search itself, so the caller reads just the chunks it shows (`chunks_by_id`)."""
+        got = self._chunk_collection().query(
+            query_embeddings=[vector], n_results=n, where=where, include=["distances"]
         )
         return [
-            (_stored(cid, doc, meta), 1.0 - float(dist))
-            for cid, doc, meta, dist in zip(
-                got["ids"][0],
-                got["documents"][0],
-                got["metadatas"][0],
-                got["distances"][0],
-                strict=True,
-            )
+            (ChunkRef.of(cid), 1.0 - float(dist))
+            for cid, dist in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
 
     # --- the paper catalog ----------------------------------------------------------------

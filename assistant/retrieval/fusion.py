@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.index.store import StoredChunk
+from assistant.index.store import ChunkRef
 
 FusionMethod = Literal["weighted-rrf", "rrf", "scores"]
 
@@ -36,10 +36,10 @@ class FusedPaper:
     score: float
     dense_similarity: float | None  # None when no chunk of it came back from the dense side
     lexical_score: float
-    chunks: list[tuple[StoredChunk, float]] = field(default_factory=list)  # best first
+    chunks: list[tuple[ChunkRef, float]] = field(default_factory=list)  # best first
 
 
-def _paper_ranking(hits: list[tuple[StoredChunk, float]]) -> dict[str, tuple[int, float]]:
+def _paper_ranking(hits: list[tuple[ChunkRef, float]]) -> dict[str, tuple[int, float]]:
     """paper id -> (rank from 1, best score) for a chunk list sorted best first."""
     ranking: dict[str, tuple[int, float]] = {}
     for chunk, score in hits:
@@ -79,14 +79,14 @@ def _combine(
 
 
 def fuse(
-    dense: list[tuple[StoredChunk, float]],
-    lexical: list[tuple[StoredChunk, float]],
+    dense: list[tuple[ChunkRef, float]],
+    lexical: list[tuple[ChunkRef, float]],
     params: FusionParams,
 ) -> list[FusedPaper]:
     """Papers by decreasing fused score; ties keep the dense order."""
     paper_scores = _combine(_paper_ranking(dense), _paper_ranking(lexical), params)
 
-    def chunk_ranking(hits: list[tuple[StoredChunk, float]]) -> dict[str, tuple[int, float]]:
+    def chunk_ranking(hits: list[tuple[ChunkRef, float]]) -> dict[str, tuple[int, float]]:
         return {c.chunk_id: (rank, score) for rank, (c, score) in enumerate(hits, start=1)}
 
     chunk_scores = _combine(chunk_ranking(dense), chunk_ranking(lexical), params)
