@@ -215,6 +215,16 @@ class IndexSettings(BaseModel):
             "without a rebuild."
         ),
     )
+    ef_search: int = Field(
+        default=400,
+        ge=10,
+        description=(
+            "Candidates Chroma's HNSW graph explores per dense search. Chroma's default, 100, "
+            "missed some exact top-10 neighbours of the bundled index (1-4 in 60 queries, "
+            "varying between processes); 400 found them all at no measurable cost. Applied "
+            "to an existing index when it is opened; no rebuild."
+        ),
+    )
     stem_english: bool = Field(
         default=False,
         description="Stem English words for BM25 (Snowball). Changing it needs a rebuild.",

@@ -138,6 +138,22 @@ def test_an_index_built_differently_is_refused_with_the_rebuild_command(tmp_path
     open_retriever(other, FakeEmbeddings()).close()
 
 
+def test_the_search_breadth_is_set_on_new_and_existing_indexes_without_a_rebuild(tmp_path, digests):
+    def ef_search(settings) -> int:
+        with IndexStore.open(settings) as store:
+            store.exists()
+            return store._chunk_collection().configuration["hnsw"]["ef_search"]
+
+    run_ingest(index_settings(tmp_path, index={"ef_search": 120}), digests, FakeEmbeddings())
+    assert ef_search(index_settings(tmp_path, index={"ef_search": 120})) == 120
+    wider = index_settings(tmp_path, index={"ef_search": 500})
+    assert ef_search(wider) == 500  # an existing index takes the setting when opened
+    retriever = open_retriever(wider, FakeEmbeddings())
+    assert retriever.search("KV cache compression", k=1)  # and still searches
+    retriever.close()
+    assert run_ingest(wider, digests, FakeEmbeddings()).chunks_added == 0  # no rebuild
+
+
 def test_another_embedder_or_dimension_is_refused(tmp_path, digests):
     settings = index_settings(tmp_path)
     run_ingest(settings, digests, FakeEmbeddings(dimension=256))

@@ -103,8 +103,10 @@ class IndexStore:
         location: str,
         lock: FolderLock | None,
         lexical_cache: Path | None = None,
+        ef_search: int = 400,
     ) -> None:
         self._client = client
+        self.ef_search = ef_search
         self.lexical_cache = lexical_cache  # where the BM25 view may be saved (local mode)
         self.name = name
         self.catalog_name = f"{name}-papers"
@@ -139,7 +141,10 @@ class IndexStore:
                         f"--port {port}`, or unset index.chroma_host to use the local folder."
                     ),
                 ) from None
-            return cls(client, settings.index.collection, location, None)
+            return cls(
+                client, settings.index.collection, location, None,
+                ef_search=settings.index.ef_search,
+            )  # fmt: skip
         folder = settings.paths.vectorstore.expanduser().resolve()
         lock = acquire_folder_lock(folder)
         try:
@@ -151,7 +156,10 @@ class IndexStore:
                 hint="Check its permissions, or rebuild it with `assistant ingest --rebuild`.",
             ) from None
         cache = folder / f"lexical-{settings.index.collection}"
-        return cls(client, settings.index.collection, str(folder), lock, cache)
+        return cls(
+            client, settings.index.collection, str(folder), lock, cache,
+            ef_search=settings.index.ef_search,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Release the folder lock (local mode); the store must not be used afterwards."""
@@ -197,7 +205,7 @@ class IndexStore:
 
     def create(self, identity: IndexIdentity) -> None:
         """Make both collections if missing, recording `identity` on a new index."""
-        config = {"hnsw": {"space": "cosine"}}
+        config = {"hnsw": {"space": "cosine", "ef_search": self.ef_search}}
         self._chunks = self._client.get_or_create_collection(
             self.name,
             embedding_function=None,
@@ -243,7 +251,15 @@ class IndexStore:
                     f"There is no index at {self.location} yet.",
                     hint="Run `assistant ingest` to build it from the digest.",
                 )
+            self._apply_ef_search(self._chunks)
         return self._chunks
+
+    def _apply_ef_search(self, collection: Any) -> None:
+        """Give an index built with another `index.ef_search` the configured one (it is a
+        search-time setting: nothing is rebuilt)."""
+        hnsw = (collection.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != self.ef_search:
+            collection.modify(configuration={"hnsw": {"ef_search": self.ef_search}})
 
     def _text_collection(self) -> Any:
         if self._texts is None:
