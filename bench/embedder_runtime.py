@@ -1,11 +1,13 @@
-"""Embedder runtimes compared on this machine: EmbeddingGemma-300M on sentence-transformers
-(float32, bfloat16, batch size, max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
+"""Embedder runtimes compared on this machine: EmbeddingGemma-300M on ONNX Runtime (the
+default), on sentence-transformers (float32, bfloat16, batch size, max_seq_length,
+threads) and as a Q8_0 GGUF on llama.cpp.
 
 Each configuration runs in a fresh process and reports: import and load time, peak RSS,
-passages/s on ~1,000-character English passages and on the Chinese field texts of the
-digest (~400 characters), the top-1 hits on the zh/en cross-lingual check in
-bench/data/crosslingual.json, and the mean cosine of its passage vectors to float32
-sentence-transformers (how far the runtime moves the vectors).
+the latency of one query (p50/p95 over the first 60 questions of evals/dev.jsonl, one at a
+time, as a search embeds them), passages/s on ~1,000-character English passages and on the
+Chinese field texts of the digest (~400 characters), the top-1 hits on the zh/en
+cross-lingual check in bench/data/crosslingual.json, and the mean cosine of its passage
+vectors to float32 sentence-transformers (how far the runtime moves the vectors).
 
 The GGUF is made once with llama.cpp's converter, which ships in the llama-cpp-python
 sdist (it needs the `sentencepiece` package, not a dependency of the assistant):
@@ -16,7 +18,7 @@ sdist (it needs the `sentencepiece` package, not a dependency of the assistant):
         --outtype q8_0 --sentence-transformers-dense-modules --outfile emb-q8_0.gguf
 
 Usage:  flock /tmp/cpu-heavy.lock .venv/bin/python bench/embedder_runtime.py \
-            [--gguf emb-q8_0.gguf] [--configs st-fp32,st-bf16] [-n 32]
+            [--gguf emb-q8_0.gguf] [--configs st-fp32,onnx-fp32] [-n 32]
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CONFIGS: dict[str, dict] = {
+    "onnx-fp32": {"runtime": "onnx"},
     "st-fp32": {"runtime": "st", "dtype": "float32", "batch": 16, "max_seq": 512},
     "st-bf16": {"runtime": "st", "dtype": "bfloat16", "batch": 16, "max_seq": 512, "n": 8},
     "st-fp32-b4": {"runtime": "st", "dtype": "float32", "batch": 4, "max_seq": 512},
@@ -104,6 +107,22 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
 
         def tokens(text):
             return len(model.tokenizer(text)["input_ids"])
+    elif config["runtime"] == "onnx":
+        from assistant.config import load_settings
+        from assistant.llm import make_embeddings
+
+        imported = time.perf_counter()
+        settings = load_settings({"embedder": {"runtime": "onnx"}}, env_file=None)
+        embedder = make_embeddings(settings, fetch_missing=False, progress=False)
+
+        def docs(texts):
+            return np.array(embedder.embed_documents(texts), dtype="float32")
+
+        def queries(texts):
+            return np.array([embedder.embed_query(t) for t in texts], dtype="float32")
+
+        def tokens(text):
+            return len(embedder.encoder.tokenizer.encode(text).ids)
     else:
         if not gguf:
             return {"config": name, "skipped": "no --gguf file given"}
@@ -140,6 +159,12 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
 
     loaded = time.perf_counter()
     docs(["warm-up"])
+    latencies = []
+    for line in (ROOT / "evals" / "dev.jsonl").read_text(encoding="utf-8").splitlines()[:60]:
+        t = time.perf_counter()
+        queries([json.loads(line)["question"]])
+        latencies.append(time.perf_counter() - t)
+    latencies.sort()
     t = time.perf_counter()
     en_vectors = docs(english)
     en_rate = len(english) / (time.perf_counter() - t)
@@ -159,6 +184,8 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
         "import_s": round(imported - start, 1),
         "load_s": round(loaded - imported, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "query_ms_p50": round(latencies[len(latencies) // 2] * 1000),
+        "query_ms_p95": round(latencies[int(len(latencies) * 0.95)] * 1000),
         "n": len(english),
         "en_tokens": round(sum(map(tokens, english)) / len(english)),
         "en_passages_per_s": round(en_rate, 2),
