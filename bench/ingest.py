@@ -51,7 +51,8 @@ def main() -> None:
     )
     print(
         f"embedder: {settings.embedder.backend} {settings.embedder.model or '(default)'} "
-        f"dtype={settings.embedder.dtype} batch={settings.embedder.batch_size} "
+        f"runtime={settings.embedder.runtime} dtype={settings.embedder.dtype} "
+        f"batch={settings.embedder.batch_size} "
         f"threads={settings.embedder.threads or 'default'}; index: {folder}"
     )
 
