@@ -56,7 +56,7 @@ def test_status_lists_models_and_backends(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["chat_backend"].startswith("local (in-process): qwen2.5-coder-1.5b-instruct")
-    assert data["embedding_backend"] == "local: embeddinggemma-300m"
+    assert data["embedding_backend"] == "local: embeddinggemma-300m on onnx"
     states = {m["name"]: (m["state"], m["in_use"]) for m in data["models"]}
     assert states["qwen2.5-coder-1.5b-instruct"] == ("missing", True)
     assert states["smollm2-135m-instruct"] == ("missing", False)

@@ -61,7 +61,7 @@ def active_embedder(settings: Settings) -> str:
     if backend == "local":
         model = settings.embedder.model or DEFAULT_EMBEDDER
         where = f" from {settings.embedder.model_path}" if settings.embedder.model_path else ""
-        return f"local: {model}{where}"
+        return f"local: {model}{where} on {settings.embedder.runtime}"
     if backend == "openai":
         return f"openai: {settings.embedder.model or DEFAULT_OPENAI_EMBEDDER}"
     if backend == "openai-compatible":
