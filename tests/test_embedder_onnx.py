@@ -125,3 +125,31 @@ def test_the_built_graph_is_reused(capsys: pytest.CaptureFixture[str]) -> None:
     again = cached_graph(folder, settings.paths.models / "onnx", progress=True)
     assert again == graph and graph.stat().st_mtime_ns == before
     assert "preparing" not in capsys.readouterr().err
+
+
+def test_an_incomplete_folder_is_named_not_a_traceback(tmp_path: Path) -> None:
+    folder = write_folder(tmp_path / "gemma")
+    with pytest.raises(ModelError) as caught:
+        graph_key(folder)  # no 2_Dense, no weights
+    assert str(folder) in caught.value.message and "incomplete" in caught.value.message
+
+
+def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.embedders import gemma_onnx
+
+    folder = tmp_path / "gemma"
+    for name in (*KEY_FILES, *WEIGHT_FILES):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"{}")
+    monkeypatch.setattr(gemma_onnx, "build_graph", lambda folder: b"graph")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(ModelError) as caught:
+        cached_graph(folder, blocked / "onnx", progress=False)
+    assert str(blocked / "onnx") in caught.value.message
+    assert "embedder.runtime=sentence-transformers" in caught.value.hint
+    good = cached_graph(folder, tmp_path / "cache", progress=False)
+    assert good.read_bytes() == b"graph"
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [good.name]

@@ -1,12 +1,13 @@
 """EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graph.
 
 The graph (gemma_graph.py) is built once from the model folder and cached next to the
-models (`<paths.models>/onnx/`), keyed by the folder's files, so later loads take about a
-second. Texts are encoded one at a time, so no padding is computed.
+models (`<paths.models>/onnx/`), keyed by the folder's files, so later loads only read
+it (a few seconds). Texts are encoded one at a time, so no padding is computed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,11 +34,14 @@ WEIGHT_FILES = ("model.safetensors", "2_Dense/model.safetensors", "3_Dense/model
 def graph_key(folder: Path) -> str:
     """Changes when the graph code or any file it is built from changes."""
     digest = hashlib.sha256(f"graph {GRAPH_VERSION}\n".encode())
-    for name in KEY_FILES:
-        digest.update((folder / name).read_bytes())
-    for name in WEIGHT_FILES:
-        stat = (folder / name).stat()
-        digest.update(f"{name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    try:
+        for name in KEY_FILES:
+            digest.update((folder / name).read_bytes())
+        for name in WEIGHT_FILES:
+            stat = (folder / name).stat()
+            digest.update(f"{name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+    except OSError as exc:
+        raise ModelError(f"{folder} is incomplete ({exc}).", hint=HINT) from None
     return digest.hexdigest()[:16]
 
 
@@ -50,10 +54,19 @@ def cached_graph(folder: Path, cache_dir: Path, *, progress: bool = True) -> Pat
         print(f"preparing {folder.name} for ONNX Runtime (once)…", file=sys.stderr, flush=True)
     started = time.perf_counter()
     data = build_graph(folder)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)  # atomic: a reader never sees half a graph
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(path)  # atomic: a reader never sees half a graph
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        raise ModelError(
+            f"Cannot write the embedder's ONNX graph to {cache_dir} ({exc}).",
+            hint="Free some space or fix the folder's permissions (setting paths.models), "
+            "or set embedder.runtime=sentence-transformers.",
+        ) from None
     for stale in cache_dir.glob(f"{folder.name}-*.onnx"):
         if stale != path:
             stale.unlink(missing_ok=True)
