@@ -135,7 +135,7 @@ class EmbedderSettings(BaseModel):
         default="onnx",
         description=(
             "How the local embedder runs: 'onnx' (ONNX Runtime, EmbeddingGemma only; about "
-            "2.5x faster per query on a small CPU and no PyTorch at run time) or "
+            "2.4x faster per query on a small CPU and no PyTorch at run time) or "
             "'sentence-transformers' (PyTorch; any sentence-transformers folder). Both give "
             "the same vectors, so switching needs no rebuild."
         ),
