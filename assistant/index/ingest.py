@@ -33,7 +33,7 @@ from assistant.index.identity import (
     embedder_identity,
 )
 from assistant.index.lexical import LexicalParams, tokenize
-from assistant.index.store import IndexStore, chunk_metadata, paper_filter_fields
+from assistant.index.store import ChunkRef, IndexStore, chunk_metadata, paper_filter_fields
 from assistant.tokens import TokenCounter
 
 EmbeddingsSource = Embeddings | Callable[[], Embeddings]
@@ -145,7 +145,7 @@ def ingest(
     if found is not None:
         embedded_ids, lexical_ids = store.chunk_ids_by_kind()
         for chunk_id in embedded_ids | lexical_ids:
-            existing_by_paper.setdefault(_paper_of(chunk_id), set()).add(chunk_id)
+            existing_by_paper.setdefault(ChunkRef.of(chunk_id).paper_id, set()).add(chunk_id)
         catalog = store.catalog_state()
 
     papers = _keep_other_sources(papers, set(files), catalog, store)
@@ -224,10 +224,6 @@ def ingest(
     state.finish()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _paper_of(chunk_id: str) -> str:
-    return chunk_id.rsplit(":", 3)[0]
 
 
 def _keep_other_sources(

@@ -69,9 +69,14 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def fold(text: str) -> str:
+    """Text as tokens are made from it: NFKC (full-width forms), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def tokenize(text: str, params: LexicalParams) -> list[str]:
     """BM25 tokens of a text in Chinese, English, or both."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(text)
     stop_en = _english_stopwords()
     tokens: list[str] = []
     latin: list[str] = []

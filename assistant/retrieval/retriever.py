@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -25,7 +24,7 @@ from assistant.errors import IndexStateError
 from assistant.index.chunking import SECTION_ORDER, field_parts, language_of
 from assistant.index.identity import REBUILD_HINT, IndexIdentity, check_identity
 from assistant.index.ingest import expected_identity, lexical_params
-from assistant.index.lexical import tokenize
+from assistant.index.lexical import fold, tokenize
 from assistant.index.store import ChunkRef, IndexStore, StoredChunk
 from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
@@ -283,7 +282,7 @@ def _language_first(
 
 
 def _tokens_in(tokens: set[str], text: str) -> int:
-    folded = unicodedata.normalize("NFKC", text).lower()  # as the tokenizer folds
+    folded = fold(text)
     return sum(token in folded for token in tokens)
 
 
