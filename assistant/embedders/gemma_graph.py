@@ -8,8 +8,9 @@ tests/test_embedder_onnx.py).
 
 What the graph takes and gives: `x`, the token embeddings already scaled (the embedding
 table stays a memory map in numpy, so only the rows a text uses are read); the rotary
-tables of the local and global layers; an additive mask for the sliding-window layers.
-It returns the pooled, projected vector (not yet normalised).
+cos/sin tables (1, n, head_dim/2) of the local and global layers; an additive mask for
+the sliding-window layers with one row per (token, query head). It returns the pooled,
+projected vector (not yet normalised).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from assistant.errors import ModelError
 
-GRAPH_VERSION = 1  # bump when the graph changes: cached graphs are rebuilt
+GRAPH_VERSION = 2  # bump when the graph changes: cached graphs are rebuilt
 OPSET = 23  # RMSNormalization; Gelu with approximate="tanh"
 MODULE_TYPES = [
     "sentence_transformers.models.Transformer",
@@ -133,7 +134,13 @@ class _Graph:
 
 
 def build_graph(folder: Path) -> bytes:
-    """The serialized ONNX model of the EmbeddingGemma folder (see the module docstring)."""
+    """The serialized ONNX model of the EmbeddingGemma folder (see the module docstring).
+
+    Layout choices that keep small-op overhead low (most of a short query's time outside
+    the matrix products): the query heads are laid out as extra rows, (n, h, d) ->
+    (n*h, d), so the single key/value head serves them in one Gemm without transposes;
+    RoPE is one RotaryEmbedding op; each residual add is fused with the next pre-norm.
+    """
     from onnx import TensorProto, helper
 
     config = model_config(folder)
@@ -145,61 +152,65 @@ def build_graph(folder: Path) -> bytes:
         config["num_key_value_heads"],
         config["head_dim"],
     )
-    q_size, kv_size, inter = heads * head_dim, kv_heads * head_dim, config["intermediate_size"]
-    q_shape = g.const(np.array([0, heads, head_dim], np.int64))
-    kv_shape = g.const(np.array([0, kv_heads, head_dim], np.int64))
-    flat = g.const(np.array([0, q_size], np.int64))
-    qkv_split = g.const(np.array([q_size, kv_size, kv_size], np.int64))
-    half_split = g.const(np.array([head_dim // 2, head_dim // 2], np.int64))
-    mlp_split = g.const(np.array([inter, inter], np.int64))
-    scale = g.const(np.array(float(config["query_pre_attn_scalar"]) ** -0.5, np.float32))
+    if kv_heads != 1:
+        raise ModelError(f"{folder}: {kv_heads} key/value heads; the graph assumes one.",
+                         hint=HINT)  # fmt: skip
+    q_size, inter = heads * head_dim, config["intermediate_size"]
+    head_rows = g.const(np.array([-1, head_dim], np.int64))
+    token_rows = g.const(np.array([-1, q_size], np.int64))
+    scale = float(config["query_pre_attn_scalar"]) ** -0.5
 
-    def rotate(t: str, cos: str, sin: str) -> str:
-        first, second = g.op("Split", [t, half_split], outputs=2, axis=-1)
-        turned = g.op("Concat", [g.op("Neg", [second]), first], axis=-1)
-        return g.op("Add", [g.op("Mul", [t, cos]), g.op("Mul", [turned, sin])])
+    split_heads = {c: g.const(np.array([-1, c, head_dim], np.int64)) for c in (1, heads)}
+    as_batch = {c: g.const(np.array([1, -1, c * head_dim], np.int64)) for c in (1, heads)}
 
-    def heads_first(t: str, shape: str) -> str:  # (n, h*d) -> (h, n, d)
-        return g.op("Transpose", [g.op("Reshape", [t, shape])], perm=[1, 0, 2])
+    def rope(t: str, count: int, norm: np.ndarray, kind: str) -> str:
+        # (n, count*d): per-head RMS norm, rotary, then one row per head: (n*count, d)
+        normed = g.rms_norm(g.op("Reshape", [t, split_heads[count]]), norm, eps)
+        batch = g.op("Reshape", [normed, as_batch[count]])
+        turned = g.op("RotaryEmbedding", [batch, f"cos_{kind}", f"sin_{kind}"], num_heads=count)
+        return g.op("Reshape", [turned, head_rows])
 
+    def add_and_norm(x: str, out: str, weight: np.ndarray) -> tuple[str, str]:
+        # The residual sum and the next block's pre-norm of it, in one op.
+        gamma = g.const((1.0 + np.asarray(weight, dtype=np.float32)).astype(np.float32), "w")
+        normed, _, _, total = g.op("SkipSimplifiedLayerNormalization", [x, out, gamma],
+                                   outputs=4, domain="com.microsoft", epsilon=eps)  # fmt: skip
+        return total, normed
+
+    layer_types = config["layer_types"]
     x = "x"
-    for i, layer_type in enumerate(config["layer_types"]):
+    h = g.rms_norm(x, weights["layers.0.input_layernorm.weight"], eps)
+    for i, layer_type in enumerate(layer_types):
         w = {
             k[len(f"layers.{i}.") :]: v for k, v in weights.items() if k.startswith(f"layers.{i}.")
         }
-        local = layer_type == "sliding_attention"
-        cos, sin = ("cos_local", "sin_local") if local else ("cos_global", "sin_global")
+        kind = "local" if layer_type == "sliding_attention" else "global"
 
-        h = g.rms_norm(x, w["input_layernorm.weight"], eps)
-        qkv = np.concatenate(
-            [
-                w["self_attn.q_proj.weight"],
-                w["self_attn.k_proj.weight"],
-                w["self_attn.v_proj.weight"],
-            ]
-        ).T
-        q, k, v = g.op("Split", [g.linear(h, qkv), qkv_split], outputs=3, axis=-1)
-        q = rotate(g.rms_norm(heads_first(q, q_shape), w["self_attn.q_norm.weight"], eps), cos, sin)
-        k = rotate(
-            g.rms_norm(heads_first(k, kv_shape), w["self_attn.k_norm.weight"], eps), cos, sin
-        )
-        scores = g.op("Mul", [g.op("MatMul", [q, g.op("Transpose", [k], perm=[0, 2, 1])]), scale])
-        if local:
-            scores = g.op("Add", [scores, "sliding_mask"])
-        attended = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), heads_first(v, kv_shape)])
-        attended = g.op("Reshape", [g.op("Transpose", [attended], perm=[1, 0, 2]), flat])
-        out = g.linear(attended, np.asarray(w["self_attn.o_proj.weight"]).T)
-        x = g.op("Add", [x, g.rms_norm(out, w["post_attention_layernorm.weight"], eps)])
+        q = rope(g.linear(h, w["self_attn.q_proj.weight"].T), heads,
+                 w["self_attn.q_norm.weight"], kind)  # fmt: skip
+        k = rope(g.linear(h, w["self_attn.k_proj.weight"].T), 1,
+                 w["self_attn.k_norm.weight"], kind)  # fmt: skip
+        v = g.linear(h, w["self_attn.v_proj.weight"].T)
+        inputs = [q, k, "sliding_mask"] if kind == "local" else [q, k]
+        scores = g.op("Gemm", inputs, alpha=scale, transB=1)
+        attended = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
+        out = g.linear(g.op("Reshape", [attended, token_rows]), w["self_attn.o_proj.weight"].T)
+        out = g.rms_norm(out, w["post_attention_layernorm.weight"], eps)
+        x, h = add_and_norm(x, out, w["pre_feedforward_layernorm.weight"])
 
-        h = g.rms_norm(x, w["pre_feedforward_layernorm.weight"], eps)
-        gate_up = np.concatenate([w["mlp.gate_proj.weight"], w["mlp.up_proj.weight"]]).T
-        gate, up = g.op("Split", [g.linear(h, gate_up), mlp_split], outputs=2, axis=-1)
+        gate = g.linear(h, w["mlp.gate_proj.weight"].T)
+        up = g.linear(h, w["mlp.up_proj.weight"].T)
         mixed = g.op("Mul", [g.op("Gelu", [gate], approximate="tanh"), up])
-        out = g.linear(mixed, np.asarray(w["mlp.down_proj.weight"]).T)
-        x = g.op("Add", [x, g.rms_norm(out, w["post_feedforward_layernorm.weight"], eps)])
+        out = g.rms_norm(g.linear(mixed, w["mlp.down_proj.weight"].T),
+                         w["post_feedforward_layernorm.weight"], eps)  # fmt: skip
+        following = (
+            weights[f"layers.{i + 1}.input_layernorm.weight"]
+            if i + 1 < len(layer_types)
+            else weights["norm.weight"]
+        )
+        x, h = add_and_norm(x, out, following)
 
-    x = g.rms_norm(x, weights["norm.weight"], eps)
-    pooled = g.op("ReduceMean", [x, g.const(np.array([0], np.int64))], keepdims=1)
+    pooled = g.op("ReduceMean", [h, g.const(np.array([0], np.int64))], keepdims=1)
     first, second = dense_weights(folder)
     g.nodes.append(
         helper.make_node(
@@ -210,12 +221,13 @@ def build_graph(folder: Path) -> bytes:
     hidden = config["hidden_size"]
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", hidden])]
     inputs += [
-        helper.make_tensor_value_info(name, TensorProto.FLOAT, ["n", head_dim])
+        helper.make_tensor_value_info(name, TensorProto.FLOAT, [1, "n", head_dim // 2])
         for name in ("cos_local", "sin_local", "cos_global", "sin_global")
     ]
-    inputs.append(helper.make_tensor_value_info("sliding_mask", TensorProto.FLOAT, ["n", "n"]))
+    inputs.append(helper.make_tensor_value_info("sliding_mask", TensorProto.FLOAT, ["nh", "n"]))
     output = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, second.shape[1]])
     graph = helper.make_graph(g.nodes, "embeddinggemma", inputs, [output], g.initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
     model.ir_version = 10  # what onnxruntime 1.20+ reads
     return model.SerializeToString()

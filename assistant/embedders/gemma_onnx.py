@@ -126,18 +126,19 @@ class GemmaOnnxEncoder:
         n = len(ids)
         positions = np.arange(n)
         far = np.abs(positions[:, None] - positions[None, :]) >= self.window
+        mask = np.where(far, np.float32(-np.inf), np.float32(0.0))
         feeds = {
             "x": self.embedding[ids].astype(np.float32) * self.scale,
-            "sliding_mask": np.where(far, np.float32(-np.inf), np.float32(0.0)),
+            # one row per (token, query head), as the graph lays the heads out
+            "sliding_mask": np.repeat(mask, self.config["num_attention_heads"], axis=0),
         }
         for kind, (cos, sin) in self.rotary.items():
-            feeds[f"cos_{kind}"], feeds[f"sin_{kind}"] = cos[:n], sin[:n]
+            feeds[f"cos_{kind}"], feeds[f"sin_{kind}"] = cos[None, :n], sin[None, :n]
         return self.session.run(["y"], feeds)[0][0]
 
 
 def _rotary(length: int, head_dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:
-    """cos and sin tables of rotary position embeddings (halves concatenated)."""
+    """cos and sin tables of rotary position embeddings, one column per pair of dims."""
     inverse = 1.0 / (base ** (np.arange(0, head_dim, 2, dtype=np.float32) / head_dim))
     angles = np.arange(length, dtype=np.float32)[:, None] * inverse[None, :]
-    angles = np.concatenate([angles, angles], axis=-1)
     return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
