@@ -140,6 +140,15 @@ class EmbedderSettings(BaseModel):
             "the same vectors, so switching needs no rebuild."
         ),
     )
+    query_precision: Literal["int8", "float32"] = Field(
+        default="int8",
+        description=(
+            "Precision of the onnx runtime's query graph. int8 embeds a query about 1.35x "
+            "faster on a small CPU with the same measured retrieval quality (vectors within "
+            "cosine ~0.998 of float32); passages are always embedded in float32, so changing "
+            "this needs no rebuild."
+        ),
+    )
     base_url: str | None = Field(
         default=None, description="Base URL of an OpenAI-compatible /v1/embeddings server."
     )

@@ -6,7 +6,9 @@ BM25 candidates are fetched once and ranked four ways: BM25 only, dense only, hy
 configured fusion) and hybrid + rerank (the chat model as a yes/no judge, within its time
 budget). Prints recall@5, recall@10 and MRR@10 overall, by language and by type, and the
 p50/p95 latency of a full search (query embedding included, model loaded) and of rerank.
-With --variants it also compares fusion methods and weights on the same candidates.
+With --variants it also compares fusion methods and weights on the same candidates; with
+--compare-precision (local ONNX embedder) the float32 and int8 query graphs on the same
+index, question by question in alternating order, with their latency ratio.
 
 Needs an index built with the same settings (`assistant ingest`). CPU-heavy: run it as
     flock /tmp/cpu-heavy.lock .venv/bin/python bench/retrieval.py [--no-rerank] [--variants]
@@ -71,6 +73,9 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "evals" / "dev.jsonl")
     parser.add_argument("--no-rerank", action="store_true", help="Skip hybrid + rerank.")
     parser.add_argument("--variants", action="store_true", help="Compare fusion variants.")
+    parser.add_argument(
+        "--compare-precision", action="store_true", help="float32 vs int8 query graph."
+    )
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
 
@@ -178,7 +183,50 @@ def main() -> None:
             xl = [row for row in rows if row[0].type == "cross-lingual"]
             x5, _, xmrr, _ = scores(xl)
             print(f"{name:28}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}   {x5:>7.3f}{xmrr:>7.3f}")
+    if args.compare_precision:
+        compare_precision(retriever, questions, query_of)
     retriever.close()
+
+
+def compare_precision(retriever, questions, query_of) -> None:
+    """Hybrid quality and search latency with each query graph, on the same index."""
+    embeddings = retriever.embeddings
+    if not hasattr(embeddings, "query_precision"):
+        print("\n--compare-precision needs embedder.backend=local and embedder.runtime=onnx")
+        return
+    configured = embeddings.query_precision
+    precisions = ("float32", "int8")
+    for precision in precisions:  # load both graphs before timing
+        embeddings.encoder(precision)
+    rows = {p: [] for p in precisions}
+    latency = {p: [] for p in precisions}
+    embed = {p: [] for p in precisions}
+    for i, q in enumerate(questions):
+        for precision in precisions if i % 2 == 0 else precisions[::-1]:
+            embeddings.query_precision = precision
+            retriever.forget_query_vectors()
+            t0 = time.perf_counter()
+            c = retriever.candidates(query_of(q))
+            hits = retriever.rank(c, 10)
+            latency[precision].append(time.perf_counter() - t0)
+            embed[precision].append(c.seconds["embed"])
+            rows[precision].append((q, [h.paper.paper_id for h in hits]))
+    embeddings.query_precision = configured
+    retriever.forget_query_vectors()
+    print("\nquery graph, same index, questions interleaved")
+    print(f"{'':10}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'xl R@5':>8}"
+          f"{'search p50':>12}{'p95':>6}{'embed p50':>11}{'p95':>6}")  # fmt: skip
+    for precision in precisions:
+        r5, r10, mrr, _ = scores(rows[precision])
+        x5, _, _, _ = scores([r for r in rows[precision] if r[0].type == "cross-lingual"])
+        ms = [percentile(v, pct) * 1000 for v in (latency[precision], embed[precision])
+              for pct in (50, 95)]  # fmt: skip
+        print(f"{precision:10}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}{x5:>8.3f}"
+              f"{ms[0]:>12.0f}{ms[1]:>6.0f}{ms[2]:>11.0f}{ms[3]:>6.0f}")  # fmt: skip
+    ratio = [
+        percentile(latency["int8"], pct) / percentile(latency["float32"], pct) for pct in (50, 95)
+    ]
+    print(f"int8 / float32 search latency: p50 {ratio[0]:.2f}, p95 {ratio[1]:.2f}")
 
 
 if __name__ == "__main__":

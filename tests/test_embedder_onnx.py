@@ -85,10 +85,11 @@ LONG = " ".join(
 )
 
 
-def both_runtimes():
+def both_runtimes(query_precision: str = "float32"):
     made = []
     for runtime in ("onnx", "sentence-transformers"):
-        settings = load_settings({"embedder": {"runtime": runtime}}, env_file=None)
+        embedder = {"runtime": runtime, "query_precision": query_precision}
+        settings = load_settings({"embedder": embedder}, env_file=None)
         try:
             made.append(make_embeddings(settings, fetch_missing=False, progress=False))
         except ModelError as exc:
@@ -101,7 +102,7 @@ def test_onnx_vectors_match_sentence_transformers() -> None:
     onnx, torch_runtime = both_runtimes()
     documents = ["短文本。", "检索增强生成把检索到的文档交给语言模型。", LONG[:1800], LONG]
     # The two long ones cross the sliding window (257) and the 512-token truncation.
-    lengths = [len(onnx.encoder.token_ids(d, query=False)) for d in documents]
+    lengths = [len(onnx.encoder("float32").token_ids(d, query=False)) for d in documents]
     assert 257 < lengths[2] < 512 and lengths[3] == 512
     queries = ["哪篇论文压缩了 KV cache？", "Which paper trains a small model with RL?"]
     ours, theirs = onnx.embed_documents(documents), torch_runtime.embed_documents(documents)
@@ -116,15 +117,77 @@ def test_onnx_vectors_match_sentence_transformers() -> None:
 
 
 @pytest.mark.models
-def test_the_built_graph_is_reused(capsys: pytest.CaptureFixture[str]) -> None:
-    onnx, _ = both_runtimes()
+def test_int8_queries_stay_close_to_the_float_vectors() -> None:
+    onnx, _ = both_runtimes(query_precision="int8")
+    exact = onnx.encoder("float32")
+    queries = [
+        "哪篇论文压缩了 KV cache？",
+        "Which paper trains a small model with RL to write proofs, and by how much does it win?",
+        "视频生成模型的推理加速，注意力稀疏化，延迟从多少秒降到多少秒",
+        LONG,  # cut at 512 tokens
+    ]
+    for query in queries:
+        fast = np.asarray(onnx.embed_query(query))
+        reference = exact.encode(query, query=True)
+        cosine = float(fast @ reference / np.linalg.norm(reference))
+        assert 0.997 < cosine < 1 - 1e-6  # close, and really the other graph
+    # Passages never use the int8 graph: the index does not depend on the setting.
+    passage = "检索增强生成把检索到的文档交给语言模型。"
+    stored = np.asarray(onnx.embed_documents([passage])[0])
+    assert float(stored @ exact.encode(passage, query=False)) > 0.99999 * np.linalg.norm(
+        exact.encode(passage, query=False)
+    )
+
+
+@pytest.mark.models
+def test_the_built_graphs_are_reused(capsys: pytest.CaptureFixture[str]) -> None:
+    onnx, _ = both_runtimes(query_precision="int8")
+    onnx.embed_documents(["load the float graph too"])
     settings = load_settings({}, env_file=None)
-    folder = Path(onnx.encoder.folder)
-    graph = cached_graph(folder, settings.paths.models / "onnx", progress=True)
-    before = graph.stat().st_mtime_ns
-    again = cached_graph(folder, settings.paths.models / "onnx", progress=True)
-    assert again == graph and graph.stat().st_mtime_ns == before
+    folder = Path(onnx.encoder("float32").folder)
+    capsys.readouterr()
+
+    def no_calibration() -> dict:
+        raise AssertionError("a cached int8 graph was calibrated again")
+
+    for precision in ("float32", "int8"):
+        graph = cached_graph(folder, settings.paths.models / "onnx", precision=precision,
+                             activation_max=no_calibration)  # fmt: skip
+        before = graph.stat().st_mtime_ns
+        again = cached_graph(folder, settings.paths.models / "onnx", precision=precision,
+                             activation_max=no_calibration)  # fmt: skip
+        assert again == graph and graph.stat().st_mtime_ns == before
     assert "preparing" not in capsys.readouterr().err
+
+
+class RecordingEncoder:
+    def __init__(self, precision: str) -> None:
+        self.precision = precision
+        self.calls: list[tuple[str, bool]] = []
+
+    def encode(self, text: str, *, query: bool) -> np.ndarray:
+        self.calls.append((text, query))
+        return np.ones(4, dtype=np.float32)
+
+
+def test_queries_use_the_query_graph_and_passages_the_float_one() -> None:
+    from assistant.embedders.local import LocalOnnxEmbeddings
+
+    loaded: dict[str, RecordingEncoder] = {}
+
+    def load(precision: str) -> RecordingEncoder:
+        loaded[precision] = RecordingEncoder(precision)
+        return loaded[precision]
+
+    embeddings = LocalOnnxEmbeddings(load, query_precision="int8", name="gemma", progress=False)
+    assert list(loaded) == ["int8"]  # ready for the first search; passages load on demand
+    vector = embeddings.embed_query("q")
+    assert np.isclose(np.linalg.norm(vector), 1.0)
+    embeddings.embed_documents(["a", "bb"])
+    embeddings.embed_query("q2")
+    assert loaded["int8"].calls == [("q", True), ("q2", True)]
+    assert sorted(loaded["float32"].calls) == [("a", False), ("bb", False)]
+    assert list(loaded) == ["int8", "float32"]  # each graph loaded once
 
 
 def test_an_incomplete_folder_is_named_not_a_traceback(tmp_path: Path) -> None:
@@ -143,7 +206,7 @@ def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
     for name in (*KEY_FILES, *WEIGHT_FILES):
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(b"{}")
-    monkeypatch.setattr(gemma_onnx, "build_graph", lambda folder: b"graph")
+    monkeypatch.setattr(gemma_onnx, "build_graph", lambda folder, **options: b"graph")
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")
     with pytest.raises(ModelError) as caught:
@@ -152,4 +215,29 @@ def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
     assert "embedder.runtime=sentence-transformers" in caught.value.hint
     good = cached_graph(folder, tmp_path / "cache", progress=False)
     assert good.read_bytes() == b"graph"
-    assert [p.name for p in (tmp_path / "cache").iterdir()] == [good.name]
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == [good.parent.name]
+
+
+def test_graphs_of_older_files_are_removed_and_both_precisions_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.embedders import gemma_onnx
+
+    folder = tmp_path / "gemma"
+    for name in (*KEY_FILES, *WEIGHT_FILES):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"{}")
+    built: list[dict] = []
+    monkeypatch.setattr(
+        gemma_onnx, "build_graph", lambda folder, **options: built.append(options) or b"graph"
+    )
+    cache = tmp_path / "cache"
+    (cache / "gemma-0ld0ld0ld0ld0ld0").mkdir(parents=True)  # an older key's folder
+    (cache / "gemma-0123456789abcdef.onnx").write_bytes(b"old layout")
+    (cache / "other-model.onnx").write_bytes(b"not ours")
+    exact = cached_graph(folder, cache, progress=False)
+    fast = cached_graph(folder, cache, precision="int8", activation_max=lambda: {"a": 1},
+                        progress=False)  # fmt: skip
+    assert built == [{}, {"activation_max": {"a": 1}}]
+    assert exact.parent == fast.parent and exact.exists() and fast.exists()
+    assert sorted(p.name for p in cache.iterdir()) == [exact.parent.name, "other-model.onnx"]

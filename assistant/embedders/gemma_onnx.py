@@ -1,8 +1,17 @@
-"""EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graph.
+"""EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graphs.
 
-The graph (gemma_graph.py) is built once from the model folder and cached next to the
-models (`<paths.models>/onnx/`), keyed by the folder's files, so later loads only read
-it (a few seconds). Texts are encoded one at a time, so no padding is computed.
+Two graphs (gemma_graph.py), each built once from the model folder and cached next to
+the models (`<paths.models>/onnx/<folder>-<key>/`), keyed by the folder's files, so later
+loads only read them (a few seconds):
+
+- `float32.onnx` gives sentence-transformers' vectors; passages are always embedded
+  with it, so an index does not depend on the runtime.
+- `int8.onnx`, for queries when `embedder.query_precision` is int8: about 1.35x faster
+  per query on a small CPU, vectors within cosine ~0.998 of the float ones (measured
+  with the same retrieval quality, see README). Building it runs the float graph over
+  the calibration questions (calibration.py) to set its smoothing scales.
+
+Texts are encoded one at a time, so no padding is computed.
 """
 
 from __future__ import annotations
@@ -11,15 +20,20 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from assistant.embedders.calibration import QUESTIONS
 from assistant.embedders.gemma_graph import (
     GRAPH_VERSION,
     HINT,
+    SMOOTHING,
     build_graph,
     model_config,
     read_safetensors,
@@ -29,11 +43,13 @@ from assistant.errors import ModelError
 
 KEY_FILES = ("config.json", "modules.json", "2_Dense/config.json", "3_Dense/config.json")
 WEIGHT_FILES = ("model.safetensors", "2_Dense/model.safetensors", "3_Dense/model.safetensors")
+PRECISIONS = ("float32", "int8")
 
 
 def graph_key(folder: Path) -> str:
     """Changes when the graph code or any file it is built from changes."""
-    digest = hashlib.sha256(f"graph {GRAPH_VERSION}\n".encode())
+    digest = hashlib.sha256(f"graph {GRAPH_VERSION} smoothing {SMOOTHING}\n".encode())
+    digest.update("\n".join(QUESTIONS).encode())
     try:
         for name in KEY_FILES:
             digest.update((folder / name).read_bytes())
@@ -45,30 +61,48 @@ def graph_key(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def cached_graph(folder: Path, cache_dir: Path, *, progress: bool = True) -> Path:
-    """The graph file for `folder`, built now if the cache has none for its current files."""
-    path = cache_dir / f"{folder.name}-{graph_key(folder)}.onnx"
+def cached_graph(
+    folder: Path,
+    cache_dir: Path,
+    *,
+    precision: str = "float32",
+    activation_max: Callable[[], dict[str, np.ndarray]] | None = None,
+    progress: bool = True,
+) -> Path:
+    """The `precision` graph for `folder`, built now if the cache has none for its current
+    files. The int8 graph needs `activation_max`, called only when it is built."""
+    home = cache_dir / f"{folder.name}-{graph_key(folder)}"
+    path = home / f"{precision}.onnx"
     if path.exists():
         return path
     if progress:
-        print(f"preparing {folder.name} for ONNX Runtime (once)…", file=sys.stderr, flush=True)
+        what = "int8 queries, calibrating" if precision == "int8" else precision
+        print(f"preparing {folder.name} for ONNX Runtime ({what}; once)…", file=sys.stderr,
+              flush=True)  # fmt: skip
     started = time.perf_counter()
-    data = build_graph(folder)
+    if precision == "int8":
+        if activation_max is None:
+            raise ValueError("the int8 graph needs activation_max")
+        data = build_graph(folder, activation_max=activation_max())
+    else:
+        data = build_graph(folder)
     partial = path.with_suffix(f".{os.getpid()}.partial")
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(data)
         partial.replace(path)  # atomic: a reader never sees half a graph
     except OSError as exc:
         with contextlib.suppress(OSError):
             partial.unlink()
         raise ModelError(
-            f"Cannot write the embedder's ONNX graph to {cache_dir} ({exc}).",
+            f"Cannot write the embedder's ONNX graph to {home} ({exc}).",
             hint="Free some space or fix the folder's permissions (setting paths.models), "
             "or set embedder.runtime=sentence-transformers.",
         ) from None
-    for stale in cache_dir.glob(f"{folder.name}-*.onnx"):
-        if stale != path:
+    for stale in cache_dir.glob(f"{folder.name}-*"):  # graphs of older files or code
+        if stale.is_dir() and stale != home:
+            shutil.rmtree(stale, ignore_errors=True)
+        elif stale.is_file():
             stale.unlink(missing_ok=True)
     if progress:
         print(f"  done in {time.perf_counter() - started:.0f} s: {path}", file=sys.stderr)
@@ -83,14 +117,15 @@ class GemmaOnnxEncoder:
         folder: Path,
         *,
         cache_dir: Path,
+        precision: str = "float32",
         max_seq_length: int = 512,
         threads: int | None = None,
         progress: bool = True,
     ) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
         self.folder = folder
+        self.threads = threads
         self.config = model_config(folder)
         prompts = json.loads((folder / "config_sentence_transformers.json").read_text("utf-8"))
         self.prompts = {
@@ -106,22 +141,34 @@ class GemmaOnnxEncoder:
             kind: _rotary(max_seq_length, self.config["head_dim"], self.config[base])
             for kind, base in (("local", "rope_local_base_freq"), ("global", "rope_theta"))
         }
+        graph = cached_graph(
+            folder,
+            cache_dir,
+            precision=precision,
+            activation_max=self._activation_max,
+            progress=progress,
+        )
+        self.session = self._session(graph)
+
+    def _session(self, graph: Path | bytes) -> Any:
+        import onnxruntime
+
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or 0  # 0: one per physical core
+        options.intra_op_num_threads = self.threads or 0  # 0: one per physical core
         options.inter_op_num_threads = 1
-        graph = cached_graph(folder, cache_dir, progress=progress)
+        source = graph if isinstance(graph, bytes) else str(graph)
         try:
-            self.session = onnxruntime.InferenceSession(
-                str(graph), options, providers=["CPUExecutionProvider"]
-            )
+            return onnxruntime.InferenceSession(source, options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own untyped errors
-            raise ModelError(f"ONNX Runtime could not load {graph} ({exc}).", hint=HINT) from None
+            where = graph if isinstance(graph, Path) else f"the {self.folder.name} graph"
+            raise ModelError(f"ONNX Runtime could not load {where} ({exc}).", hint=HINT) from None
 
     def token_ids(self, text: str, *, query: bool) -> list[int]:
         prompt = self.prompts["query" if query else "document"]
         return self.tokenizer.encode(prompt + text).ids
 
-    def encode(self, text: str, *, query: bool) -> np.ndarray:
+    def feeds(self, text: str, *, query: bool) -> dict[str, np.ndarray]:
+        """The graph's inputs for one text (see gemma_graph.py)."""
         ids = self.token_ids(text, query=query)
         n = len(ids)
         positions = np.arange(n)
@@ -134,7 +181,24 @@ class GemmaOnnxEncoder:
         }
         for kind, (cos, sin) in self.rotary.items():
             feeds[f"cos_{kind}"], feeds[f"sin_{kind}"] = cos[None, :n], sin[None, :n]
-        return self.session.run(["y"], feeds)[0][0]
+        return feeds
+
+    def encode(self, text: str, *, query: bool) -> np.ndarray:
+        return self.session.run(["y"], self.feeds(text, query=query))[0][0]
+
+    def _activation_max(self) -> dict[str, np.ndarray]:
+        """Per-channel max |input| of each product the int8 graph quantizes, measured on
+        the float graph over the calibration questions (and all of them as one long text,
+        so long queries are covered too)."""
+        session = self._session(build_graph(self.folder, probes=True))
+        names = [o.name for o in session.get_outputs() if o.name != "y"]
+        peaks: dict[str, np.ndarray] = {}
+        for text in (*QUESTIONS, " ".join(QUESTIONS)):
+            values = session.run(names, self.feeds(text, query=True))
+            for name, value in zip(names, values, strict=True):
+                peak = np.abs(value).reshape(-1, value.shape[-1]).max(axis=0)
+                peaks[name] = np.maximum(peaks[name], peak) if name in peaks else peak
+        return peaks
 
 
 def _rotary(length: int, head_dim: int, base: float) -> tuple[np.ndarray, np.ndarray]:

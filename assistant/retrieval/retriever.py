@@ -73,6 +73,10 @@ class Retriever:
         # a regenerated answer, the same search from the UI) reuses it.
         self._embed_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self.embeddings.embed_query)
 
+    def forget_query_vectors(self) -> None:
+        """Embed every query afresh (after the embedder's query side changed)."""
+        self._embed_query.cache_clear()
+
     # --- the lexical view and the paper cache, kept fresh ---------------------------------
 
     def _current_view(self) -> LexicalView:
