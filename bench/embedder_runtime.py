@@ -1,6 +1,6 @@
 """Embedder runtimes compared on this machine: EmbeddingGemma-300M on ONNX Runtime (the
-default), on sentence-transformers (float32, bfloat16, batch size, max_seq_length,
-threads) and as a Q8_0 GGUF on llama.cpp.
+default; float32 or int8 queries, passages always float32), on sentence-transformers
+(float32, bfloat16, batch size, max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
 
 Each configuration runs in a fresh process and reports: import and load time, peak RSS,
 the latency of one query (p50/p95 over the first 60 questions of evals/dev.jsonl, one at a
@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CONFIGS: dict[str, dict] = {
-    "onnx-fp32": {"runtime": "onnx"},
+    "onnx-fp32": {"runtime": "onnx", "query_precision": "float32"},
+    "onnx-int8q": {"runtime": "onnx", "query_precision": "int8"},  # float32 passages
     "st-fp32": {"runtime": "st", "dtype": "float32", "batch": 16, "max_seq": 512},
     "st-bf16": {"runtime": "st", "dtype": "bfloat16", "batch": 16, "max_seq": 512, "n": 8},
     "st-fp32-b4": {"runtime": "st", "dtype": "float32", "batch": 4, "max_seq": 512},
@@ -112,8 +113,12 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
         from assistant.llm import make_embeddings
 
         imported = time.perf_counter()
-        settings = load_settings({"embedder": {"runtime": "onnx"}}, env_file=None)
+        precision = config["query_precision"]
+        settings = load_settings(
+            {"embedder": {"runtime": "onnx", "query_precision": precision}}, env_file=None
+        )
         embedder = make_embeddings(settings, fetch_missing=False, progress=False)
+        embedder.encoder("float32")  # passages' graph, loaded with the query one
 
         def docs(texts):
             return np.array(embedder.embed_documents(texts), dtype="float32")
@@ -122,7 +127,7 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
             return np.array([embedder.embed_query(t) for t in texts], dtype="float32")
 
         def tokens(text):
-            return len(embedder.encoder.tokenizer.encode(text).ids)
+            return len(embedder.encoder(precision).tokenizer.encode(text).ids)
     else:
         if not gguf:
             return {"config": name, "skipped": "no --gguf file given"}

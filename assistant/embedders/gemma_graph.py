@@ -271,8 +271,10 @@ def build_graph(
     outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, second.shape[1]])]
     outputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in probe_outputs]
     graph = helper.make_graph(g.nodes, "embeddinggemma", inputs, outputs, g.initializers)
+    g.initializers.clear()  # each step copies the weights: keep at most two copies alive
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
     model = helper.make_model(graph, opset_imports=opsets)
+    del graph
     model.ir_version = 10  # what onnxruntime 1.20+ reads
     return model.SerializeToString()
 
