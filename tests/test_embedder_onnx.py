@@ -41,6 +41,7 @@ def test_an_embeddinggemma_folder_is_accepted(tmp_path: Path) -> None:
     [
         {"model_type": "bert"},
         {"use_bidirectional_attention": False},  # a causal Gemma is not this encoder
+        {"num_key_value_heads": 4},  # the graph's attention serves one key/value head
         {"modules": ["sentence_transformers.models.Transformer"]},
     ],
 )
