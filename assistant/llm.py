@@ -335,21 +335,16 @@ def make_embeddings(
         if settings.embedder.runtime == "onnx":
             from assistant.embedders.gemma_onnx import GemmaOnnxEncoder
 
-            def load(precision: str) -> GemmaOnnxEncoder:
-                return GemmaOnnxEncoder(
-                    path,
-                    cache_dir=settings.paths.models / "onnx",
-                    precision=precision,
-                    max_seq_length=settings.embedder.max_seq_length,
-                    threads=settings.embedder.threads,
-                    progress=progress,
-                )
-
-            return LocalOnnxEmbeddings(
-                load,
-                query_precision=settings.embedder.query_precision,
-                name=settings.embedder.model or DEFAULT_EMBEDDER,
+            encoder = GemmaOnnxEncoder(
+                path,
+                cache_dir=settings.paths.models / "onnx",
+                precision=settings.embedder.onnx_precision,
+                max_seq_length=settings.embedder.max_seq_length,
+                threads=settings.embedder.threads,
                 progress=progress,
+            )
+            return LocalOnnxEmbeddings(
+                encoder, name=settings.embedder.model or DEFAULT_EMBEDDER, progress=progress
             )
         return LocalSentenceEmbeddings(
             load_sentence_transformer(path, settings),

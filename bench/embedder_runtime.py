@@ -1,5 +1,5 @@
 """Embedder runtimes compared on this machine: EmbeddingGemma-300M on ONNX Runtime (the
-default; float32 or int8 queries, passages always float32), on sentence-transformers
+default, int8; also float32), on sentence-transformers
 (float32, bfloat16, batch size, max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
 
 Each configuration runs in a fresh process and reports: import and load time, peak RSS,
@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CONFIGS: dict[str, dict] = {
-    "onnx-fp32": {"runtime": "onnx", "query_precision": "float32"},
-    "onnx-int8q": {"runtime": "onnx", "query_precision": "int8"},  # float32 passages
+    "onnx-int8": {"runtime": "onnx", "precision": "int8"},
+    "onnx-fp32": {"runtime": "onnx", "precision": "float32"},
     "st-fp32": {"runtime": "st", "dtype": "float32", "batch": 16, "max_seq": 512},
     "st-bf16": {"runtime": "st", "dtype": "bfloat16", "batch": 16, "max_seq": 512, "n": 8},
     "st-fp32-b4": {"runtime": "st", "dtype": "float32", "batch": 4, "max_seq": 512},
@@ -113,12 +113,9 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
         from assistant.llm import make_embeddings
 
         imported = time.perf_counter()
-        precision = config["query_precision"]
-        settings = load_settings(
-            {"embedder": {"runtime": "onnx", "query_precision": precision}}, env_file=None
-        )
+        embedder_settings = {"runtime": "onnx", "onnx_precision": config["precision"]}
+        settings = load_settings({"embedder": embedder_settings}, env_file=None)
         embedder = make_embeddings(settings, fetch_missing=False, progress=False)
-        embedder.encoder("float32")  # passages' graph, loaded with the query one
 
         def docs(texts):
             return np.array(embedder.embed_documents(texts), dtype="float32")
@@ -127,7 +124,7 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
             return np.array([embedder.embed_query(t) for t in texts], dtype="float32")
 
         def tokens(text):
-            return len(embedder.encoder(precision).tokenizer.encode(text).ids)
+            return len(embedder.encoder.tokenizer.encode(text).ids)
     else:
         if not gguf:
             return {"config": name, "skipped": "no --gguf file given"}

@@ -7,8 +7,10 @@ configured fusion) and hybrid + rerank (the chat model as a yes/no judge, within
 budget). Prints recall@5, recall@10 and MRR@10 overall, by language and by type, and the
 p50/p95 latency of a full search (query embedding included, model loaded) and of rerank.
 With --variants it also compares fusion methods and weights on the same candidates; with
---compare-precision (local ONNX embedder) the float32 and int8 query graphs on the same
-index, question by question in alternating order, with their latency ratio.
+--baseline-set KEY=VALUE (repeatable) it opens a second retriever with those settings
+changed (e.g. embedder.onnx_precision=float32 and paths.vectorstore=<an index built so>)
+and runs both on every question in alternating order: hybrid quality, search latency and
+the latency ratio.
 
 Needs an index built with the same settings (`assistant ingest`). CPU-heavy: run it as
     flock /tmp/cpu-heavy.lock .venv/bin/python bench/retrieval.py [--no-rerank] [--variants]
@@ -74,7 +76,7 @@ def main() -> None:
     parser.add_argument("--no-rerank", action="store_true", help="Skip hybrid + rerank.")
     parser.add_argument("--variants", action="store_true", help="Compare fusion variants.")
     parser.add_argument(
-        "--compare-precision", action="store_true", help="float32 vs int8 query graph."
+        "--baseline-set", action="append", default=[], help="Settings of a baseline retriever."
     )
     parser.add_argument("--set", dest="overrides", action="append", default=[])
     args = parser.parse_args()
@@ -183,50 +185,46 @@ def main() -> None:
             xl = [row for row in rows if row[0].type == "cross-lingual"]
             x5, _, xmrr, _ = scores(xl)
             print(f"{name:28}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}   {x5:>7.3f}{xmrr:>7.3f}")
-    if args.compare_precision:
-        compare_precision(retriever, questions, query_of)
+    if args.baseline_set:
+        changed = parse_overrides(args.overrides + args.baseline_set)
+        baseline = open_retriever(load_settings(changed))
+        compare({"configured": retriever, "baseline": baseline}, questions, query_of)
+        baseline.close()
     retriever.close()
 
 
-def compare_precision(retriever, questions, query_of) -> None:
-    """Hybrid quality and search latency with each query graph, on the same index."""
-    embeddings = retriever.embeddings
-    if not hasattr(embeddings, "query_precision"):
-        print("\n--compare-precision needs embedder.backend=local and embedder.runtime=onnx")
-        return
-    configured = embeddings.query_precision
-    precisions = ("float32", "int8")
-    for precision in precisions:  # load both graphs before timing
-        embeddings.encoder(precision)
-    rows = {p: [] for p in precisions}
-    latency = {p: [] for p in precisions}
-    embed = {p: [] for p in precisions}
+def compare(retrievers: dict, questions, query_of) -> None:
+    """Hybrid quality and search latency of each retriever, questions in alternating order."""
+    names = list(retrievers)
+    for r in retrievers.values():
+        r.search("warm-up query 预热", k=10)
+        r.forget_query_vectors()  # the main pass embedded these questions already
+    rows = {n: [] for n in names}
+    latency = {n: [] for n in names}
+    embed = {n: [] for n in names}
     for i, q in enumerate(questions):
-        for precision in precisions if i % 2 == 0 else precisions[::-1]:
-            embeddings.query_precision = precision
-            retriever.forget_query_vectors()
+        for name in names if i % 2 == 0 else names[::-1]:
             t0 = time.perf_counter()
-            c = retriever.candidates(query_of(q))
-            hits = retriever.rank(c, 10)
-            latency[precision].append(time.perf_counter() - t0)
-            embed[precision].append(c.seconds["embed"])
-            rows[precision].append((q, [h.paper.paper_id for h in hits]))
-    embeddings.query_precision = configured
-    retriever.forget_query_vectors()
-    print("\nquery graph, same index, questions interleaved")
-    print(f"{'':10}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'xl R@5':>8}"
+            c = retrievers[name].candidates(query_of(q))
+            hits = retrievers[name].rank(c, 10)
+            latency[name].append(time.perf_counter() - t0)
+            embed[name].append(c.seconds["embed"])
+            rows[name].append((q, [h.paper.paper_id for h in hits]))
+    print("\nconfigured vs baseline, questions in alternating order")
+    print(f"{'':12}{'R@5':>7}{'R@10':>7}{'MRR':>7}{'xl R@5':>8}"
           f"{'search p50':>12}{'p95':>6}{'embed p50':>11}{'p95':>6}")  # fmt: skip
-    for precision in precisions:
-        r5, r10, mrr, _ = scores(rows[precision])
-        x5, _, _, _ = scores([r for r in rows[precision] if r[0].type == "cross-lingual"])
-        ms = [percentile(v, pct) * 1000 for v in (latency[precision], embed[precision])
+    for name in names:
+        r5, r10, mrr, _ = scores(rows[name])
+        x5, _, _, _ = scores([r for r in rows[name] if r[0].type == "cross-lingual"])
+        ms = [percentile(v, pct) * 1000 for v in (latency[name], embed[name])
               for pct in (50, 95)]  # fmt: skip
-        print(f"{precision:10}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}{x5:>8.3f}"
+        print(f"{name:12}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}{x5:>8.3f}"
               f"{ms[0]:>12.0f}{ms[1]:>6.0f}{ms[2]:>11.0f}{ms[3]:>6.0f}")  # fmt: skip
     ratio = [
-        percentile(latency["int8"], pct) / percentile(latency["float32"], pct) for pct in (50, 95)
+        percentile(latency["configured"], pct) / percentile(latency["baseline"], pct)
+        for pct in (50, 95)
     ]
-    print(f"int8 / float32 search latency: p50 {ratio[0]:.2f}, p95 {ratio[1]:.2f}")
+    print(f"configured / baseline search latency: p50 {ratio[0]:.2f}, p95 {ratio[1]:.2f}")
 
 
 if __name__ == "__main__":

@@ -86,10 +86,10 @@ LONG = " ".join(
 )
 
 
-def both_runtimes(query_precision: str = "float32"):
+def both_runtimes(precision: str = "float32"):
     made = []
     for runtime in ("onnx", "sentence-transformers"):
-        embedder = {"runtime": runtime, "query_precision": query_precision}
+        embedder = {"runtime": runtime, "onnx_precision": precision}
         settings = load_settings({"embedder": embedder}, env_file=None)
         try:
             made.append(make_embeddings(settings, fetch_missing=False, progress=False))
@@ -103,7 +103,7 @@ def test_onnx_vectors_match_sentence_transformers() -> None:
     onnx, torch_runtime = both_runtimes()
     documents = ["短文本。", "检索增强生成把检索到的文档交给语言模型。", LONG[:1800], LONG]
     # The two long ones cross the sliding window (257) and the 512-token truncation.
-    lengths = [len(onnx.encoder("float32").token_ids(d, query=False)) for d in documents]
+    lengths = [len(onnx.encoder.token_ids(d, query=False)) for d in documents]
     assert 257 < lengths[2] < 512 and lengths[3] == 512
     queries = ["哪篇论文压缩了 KV cache？", "Which paper trains a small model with RL?"]
     ours, theirs = onnx.embed_documents(documents), torch_runtime.embed_documents(documents)
@@ -118,34 +118,41 @@ def test_onnx_vectors_match_sentence_transformers() -> None:
 
 
 @pytest.mark.models
-def test_int8_queries_stay_close_to_the_float_vectors() -> None:
-    onnx, _ = both_runtimes(query_precision="int8")
-    exact = onnx.encoder("float32")
+def test_int8_vectors_stay_close_to_the_float_ones() -> None:
+    fast, _ = both_runtimes(precision="int8")
+    exact, _ = both_runtimes(precision="float32")
     queries = [
         "哪篇论文压缩了 KV cache？",
         "Which paper trains a small model with RL to write proofs, and by how much does it win?",
         "视频生成模型的推理加速，注意力稀疏化，延迟从多少秒降到多少秒",
-        LONG,  # cut at 512 tokens
     ]
-    for query in queries:
-        fast = np.asarray(onnx.embed_query(query))
-        reference = exact.encode(query, query=True)
-        cosine = float(fast @ reference / np.linalg.norm(reference))
-        assert 0.997 < cosine < 1 - 1e-6  # close, and really the other graph
-    # Passages never use the int8 graph: the index does not depend on the setting.
-    passage = "检索增强生成把检索到的文档交给语言模型。"
-    stored = np.asarray(onnx.embed_documents([passage])[0])
-    assert float(stored @ exact.encode(passage, query=False)) > 0.99999 * np.linalg.norm(
-        exact.encode(passage, query=False)
-    )
+    passages = ["检索增强生成把检索到的文档交给语言模型。", LONG[:1800], LONG]
+    pairs = [(fast.embed_query(q), exact.embed_query(q)) for q in queries]
+    pairs += list(zip(fast.embed_documents(passages), exact.embed_documents(passages), strict=True))
+    for ours, reference in pairs:
+        assert abs(np.linalg.norm(ours) - 1) < 1e-5
+        assert 0.997 < float(np.dot(ours, reference)) < 1 - 1e-6  # close, and really int8
+
+
+def test_the_index_records_an_int8_embedder_and_float32_matches_either_runtime() -> None:
+    from assistant.index.identity import embedder_identity
+
+    def identity(**embedder: str) -> str:
+        return embedder_identity(load_settings({"embedder": embedder}, env_file=None))
+
+    int8 = identity(runtime="onnx", onnx_precision="int8")
+    exact = identity(runtime="onnx", onnx_precision="float32")
+    assert int8 != exact and "int8" in int8
+    assert exact == identity(runtime="sentence-transformers", onnx_precision="int8")
+    assert identity() == int8  # the default
 
 
 @pytest.mark.models
 def test_the_built_graphs_are_reused(capsys: pytest.CaptureFixture[str]) -> None:
-    onnx, _ = both_runtimes(query_precision="int8")
-    onnx.embed_documents(["load the float graph too"])
+    onnx, _ = both_runtimes(precision="int8")
+    both_runtimes(precision="float32")
     settings = load_settings({}, env_file=None)
-    folder = Path(onnx.encoder("float32").folder)
+    folder = Path(onnx.encoder.folder)
     capsys.readouterr()
 
     def no_calibration() -> dict:
@@ -159,36 +166,6 @@ def test_the_built_graphs_are_reused(capsys: pytest.CaptureFixture[str]) -> None
                              activation_max=no_calibration)  # fmt: skip
         assert again == graph and graph.stat().st_mtime_ns == before
     assert "preparing" not in capsys.readouterr().err
-
-
-class RecordingEncoder:
-    def __init__(self, precision: str) -> None:
-        self.precision = precision
-        self.calls: list[tuple[str, bool]] = []
-
-    def encode(self, text: str, *, query: bool) -> np.ndarray:
-        self.calls.append((text, query))
-        return np.ones(4, dtype=np.float32)
-
-
-def test_queries_use_the_query_graph_and_passages_the_float_one() -> None:
-    from assistant.embedders.local import LocalOnnxEmbeddings
-
-    loaded: dict[str, RecordingEncoder] = {}
-
-    def load(precision: str) -> RecordingEncoder:
-        loaded[precision] = RecordingEncoder(precision)
-        return loaded[precision]
-
-    embeddings = LocalOnnxEmbeddings(load, query_precision="int8", name="gemma", progress=False)
-    assert list(loaded) == ["int8"]  # ready for the first search; passages load on demand
-    vector = embeddings.embed_query("q")
-    assert np.isclose(np.linalg.norm(vector), 1.0)
-    embeddings.embed_documents(["a", "bb"])
-    embeddings.embed_query("q2")
-    assert loaded["int8"].calls == [("q", True), ("q2", True)]
-    assert sorted(loaded["float32"].calls) == [("a", False), ("bb", False)]
-    assert list(loaded) == ["int8", "float32"]  # each graph loaded once
 
 
 def test_an_incomplete_folder_is_named_not_a_traceback(tmp_path: Path) -> None:

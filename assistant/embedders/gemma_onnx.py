@@ -1,15 +1,14 @@
-"""EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graphs.
+"""EmbeddingGemma on ONNX Runtime: tokenizer, embedding table and the cached graph.
 
-Two graphs (gemma_graph.py), each built once from the model folder and cached next to
-the models (`<paths.models>/onnx/<folder>-<key>/`), keyed by the folder's files, so later
-loads only read them (a few seconds):
+The graph (gemma_graph.py) is built once from the model folder and cached next to the
+models (`<paths.models>/onnx/<folder>-<key>/<precision>.onnx`), keyed by the folder's
+files, so later loads only read it (a few seconds). `embedder.onnx_precision` picks it:
 
-- `float32.onnx` gives sentence-transformers' vectors; passages are always embedded
-  with it, so an index does not depend on the runtime.
-- `int8.onnx`, for queries when `embedder.query_precision` is int8: about 1.35x faster
-  per query on a small CPU, vectors within cosine ~0.998 of the float ones (measured
-  with the same retrieval quality, see README). Building it runs the float graph over
-  the calibration questions (calibration.py) to set its smoothing scales.
+- `float32` gives sentence-transformers' vectors (cosine > 0.99999);
+- `int8` (the default) embeds 1.2-1.7x faster on a small CPU, vectors within cosine
+  ~0.998 of float32, same retrieval quality on the development set (see README).
+  Building it first runs the float32 graph over the calibration questions
+  (calibration.py) to set its smoothing scales.
 
 Texts are encoded one at a time, so no padding is computed.
 """
@@ -43,7 +42,6 @@ from assistant.errors import ModelError
 
 KEY_FILES = ("config.json", "modules.json", "2_Dense/config.json", "3_Dense/config.json")
 WEIGHT_FILES = ("model.safetensors", "2_Dense/model.safetensors", "3_Dense/model.safetensors")
-PRECISIONS = ("float32", "int8")
 
 
 def graph_key(folder: Path) -> str:
@@ -76,7 +74,7 @@ def cached_graph(
     if path.exists():
         return path
     if progress:
-        what = "int8 queries, calibrating" if precision == "int8" else precision
+        what = "int8, calibrating" if precision == "int8" else precision
         print(f"preparing {folder.name} for ONNX Runtime ({what}; once)…", file=sys.stderr,
               flush=True)  # fmt: skip
     started = time.perf_counter()

@@ -4,15 +4,13 @@ Both runtimes give the model's own prompts to queries and passages and return
 L2-normalised float32 vectors. Passages are embedded longest first in slices of a few
 batches, so padding stays small and a progress bar can follow a large job.
 
-- `LocalOnnxEmbeddings` (default): EmbeddingGemma on ONNX Runtime (gemma_onnx.py), with
-  int8 queries by default.
+- `LocalOnnxEmbeddings` (default): EmbeddingGemma on ONNX Runtime (gemma_onnx.py), int8
+  by default.
 - `LocalSentenceEmbeddings`: any sentence-transformers model on PyTorch.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,13 +33,9 @@ class LocalEmbeddings(Embeddings):
         """Unit-length float32 vectors, one row per text."""
         raise NotImplementedError
 
-    def _prepare(self) -> None:
-        """Load what embedding passages needs, before a progress bar starts."""
-
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        self._prepare()
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         step = self.batch_size * 4
         out: list[list[float] | None] = [None] * len(texts)
@@ -106,37 +100,11 @@ class LocalSentenceEmbeddings(LocalEmbeddings):
 
 
 class LocalOnnxEmbeddings(LocalEmbeddings):
-    """Embeddings over `GemmaOnnxEncoder`s, one text at a time (no padding to waste).
+    """Embeddings over a `GemmaOnnxEncoder` (one text at a time: no padding to waste)."""
 
-    Queries use the `query_precision` graph, loaded now so a search never waits for it;
-    passages always use the float32 one (the index's vectors do not depend on the query
-    speed-up), loaded on the first passage. `load(precision)` gives an encoder.
-    """
-
-    def __init__(
-        self,
-        load: Callable[[str], Any],
-        *,
-        query_precision: str = "int8",
-        name: str,
-        progress: bool = True,
-    ) -> None:
+    def __init__(self, encoder: Any, *, name: str, progress: bool = True) -> None:
         super().__init__(name=name, batch_size=4, progress=progress)
-        self._load = load
-        self.query_precision = query_precision
-        self._encoders: dict[str, Any] = {}
-        self._loading = threading.Lock()
-        self.encoder(query_precision)
-
-    def encoder(self, precision: str) -> Any:
-        with self._loading:  # the web app's threads may ask at once; load each graph once
-            if precision not in self._encoders:
-                self._encoders[precision] = self._load(precision)
-            return self._encoders[precision]
-
-    def _prepare(self) -> None:
-        self.encoder("float32")
+        self.encoder = encoder
 
     def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
-        encoder = self.encoder(self.query_precision if query else "float32")
-        return unit_rows([encoder.encode(t, query=query) for t in texts])
+        return unit_rows([self.encoder.encode(t, query=query) for t in texts])

@@ -55,13 +55,16 @@ class IndexIdentity:
 
 
 def embedder_identity(settings: Settings) -> str:
-    """The embedder as the settings name it: backend, model and model file."""
+    """The embedder as the settings name it: backend, model and model file, and int8 when
+    the local ONNX graph is quantized (float32 on either runtime gives the same vectors)."""
     emb = settings.embedder
     name = f"{emb.backend}/{emb.model or 'default'}"
     if emb.model_path:
         name += f"@{emb.model_path}"
     if emb.base_url:
         name += f"@{emb.base_url}"
+    if emb.backend == "local" and emb.runtime == "onnx" and emb.onnx_precision == "int8":
+        name += "+int8"
     return name
 
 

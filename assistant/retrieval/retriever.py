@@ -74,7 +74,7 @@ class Retriever:
         self._embed_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self.embeddings.embed_query)
 
     def forget_query_vectors(self) -> None:
-        """Embed every query afresh (after the embedder's query side changed)."""
+        """Embed every query afresh (for timing searches of questions asked before)."""
         self._embed_query.cache_clear()
 
     # --- the lexical view and the paper cache, kept fresh ---------------------------------
