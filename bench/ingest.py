@@ -51,7 +51,8 @@ def main() -> None:
     )
     print(
         f"embedder: {settings.embedder.backend} {settings.embedder.model or '(default)'} "
-        f"runtime={settings.embedder.runtime} dtype={settings.embedder.dtype} "
+        f"runtime={settings.embedder.runtime} onnx_precision={settings.embedder.onnx_precision} "
+        f"dtype={settings.embedder.dtype} "
         f"batch={settings.embedder.batch_size} "
         f"threads={settings.embedder.threads or 'default'}; index: {folder}"
     )
