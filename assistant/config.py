@@ -145,7 +145,7 @@ class EmbedderSettings(BaseModel):
         default="int8",
         description=(
             "Precision of the onnx runtime's graph, for queries and passages alike. int8 "
-            "embeds 1.2-1.7x faster on a small CPU with the same measured retrieval quality "
+            "embeds 1.4-1.6x faster on a small CPU with the same measured retrieval quality "
             "(vectors within cosine ~0.998 of float32, which matches sentence-transformers). "
             "Recorded in the index: changing it needs `assistant ingest --rebuild`."
         ),

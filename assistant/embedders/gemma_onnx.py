@@ -5,7 +5,7 @@ models (`<paths.models>/onnx/<folder>-<key>/<precision>.onnx`), keyed by the fol
 files, so later loads only read it (a few seconds). `embedder.onnx_precision` picks it:
 
 - `float32` gives sentence-transformers' vectors (cosine > 0.99999);
-- `int8` (the default) embeds 1.2-1.7x faster on a small CPU, vectors within cosine
+- `int8` (the default) embeds 1.4-1.6x faster on a small CPU, vectors within cosine
   ~0.998 of float32, same retrieval quality on the development set (see README).
   Building it first runs the float32 graph over the calibration questions
   (calibration.py) to set its smoothing scales.
