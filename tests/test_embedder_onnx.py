@@ -147,6 +147,28 @@ def test_the_index_records_an_int8_embedder_and_float32_matches_either_runtime()
     assert identity() == int8  # the default
 
 
+def test_an_index_of_the_other_precision_names_the_setting_that_keeps_it() -> None:
+    from assistant.errors import IndexStateError
+    from assistant.index.identity import IndexIdentity, check_identity
+
+    def built(embedder: str, chunking: str = "c1") -> IndexIdentity:
+        return IndexIdentity(3, embedder, 768, chunking, "l1")
+
+    cases = [
+        (built("local/default"), built("local/default+int8"), "embedder.onnx_precision=float32"),
+        (built("local/default+int8"), built("local/default"), "embedder.onnx_precision=int8"),
+    ]
+    for found, expected, setting in cases:
+        with pytest.raises(IndexStateError) as caught:
+            check_identity(found, expected, "vectorstore")
+        assert setting in caught.value.hint and "--rebuild" in caught.value.hint
+    # Another model, or another difference besides: only the rebuild helps.
+    for found in (built("local/other"), built("local/default", chunking="c2")):
+        with pytest.raises(IndexStateError) as caught:
+            check_identity(found, built("local/default+int8"), "vectorstore")
+        assert "onnx_precision" not in caught.value.hint
+
+
 @pytest.mark.models
 def test_the_built_graphs_are_reused(capsys: pytest.CaptureFixture[str]) -> None:
     onnx, _ = both_runtimes(precision="int8")

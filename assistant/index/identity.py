@@ -8,7 +8,7 @@ is refused with the command that rebuilds it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from assistant.config import Settings
@@ -16,6 +16,7 @@ from assistant.errors import IndexStateError
 
 SCHEMA_VERSION = 1
 REBUILD_HINT = "Run `assistant ingest --rebuild` to rebuild the index with the current settings."
+INT8 = "+int8"  # suffix of the local embedder's identity when its graph is int8
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,25 @@ def embedder_identity(settings: Settings) -> str:
     if emb.base_url:
         name += f"@{emb.base_url}"
     if emb.backend == "local" and emb.runtime == "onnx" and emb.onnx_precision == "int8":
-        name += "+int8"
+        name += INT8
     return name
+
+
+def _hint(found: IndexIdentity, expected: IndexIdentity) -> str:
+    """The rebuild command, and the setting that keeps the index when all that differs is
+    the local embedder's precision (a rebuild takes minutes, the setting none)."""
+    other_precision = found.embedder != expected.embedder and found.embedder.removesuffix(
+        INT8
+    ) == expected.embedder.removesuffix(INT8)
+    as_if_same = replace(expected, embedder=found.embedder)
+    if not other_precision or found.differences(as_if_same):
+        return REBUILD_HINT
+    precision = "int8" if found.embedder.endswith(INT8) else "float32"
+    runtime = " (with embedder.runtime=onnx)" if precision == "int8" else ""
+    return (
+        f"{REBUILD_HINT} Or keep this index, embedded in {precision}: set "
+        f"embedder.onnx_precision={precision}{runtime}."
+    )
 
 
 def check_identity(found: IndexIdentity | None, expected: IndexIdentity, location: str) -> None:
@@ -80,5 +98,5 @@ def check_identity(found: IndexIdentity | None, expected: IndexIdentity, locatio
     if problems:
         raise IndexStateError(
             f"The index at {location} was built differently ({'; '.join(problems)}).",
-            hint=REBUILD_HINT,
+            hint=_hint(found, expected),
         )
