@@ -86,21 +86,19 @@ LONG = " ".join(
 )
 
 
-def both_runtimes(precision: str = "float32"):
-    made = []
-    for runtime in ("onnx", "sentence-transformers"):
-        embedder = {"runtime": runtime, "onnx_precision": precision}
-        settings = load_settings({"embedder": embedder}, env_file=None)
-        try:
-            made.append(make_embeddings(settings, fetch_missing=False, progress=False))
-        except ModelError as exc:
-            pytest.skip(f"the embedder is not fetched: {exc}")
-    return made
+def embedder(runtime: str = "onnx", precision: str = "float32"):
+    settings = load_settings(
+        {"embedder": {"runtime": runtime, "onnx_precision": precision}}, env_file=None
+    )
+    try:
+        return make_embeddings(settings, fetch_missing=False, progress=False)
+    except ModelError as exc:
+        pytest.skip(f"the embedder is not fetched: {exc}")
 
 
 @pytest.mark.models
 def test_onnx_vectors_match_sentence_transformers() -> None:
-    onnx, torch_runtime = both_runtimes()
+    onnx, torch_runtime = embedder(), embedder("sentence-transformers")
     documents = ["短文本。", "检索增强生成把检索到的文档交给语言模型。", LONG[:1800], LONG]
     # The two long ones cross the sliding window (257) and the 512-token truncation.
     lengths = [len(onnx.encoder.token_ids(d, query=False)) for d in documents]
@@ -119,8 +117,7 @@ def test_onnx_vectors_match_sentence_transformers() -> None:
 
 @pytest.mark.models
 def test_int8_vectors_stay_close_to_the_float_ones() -> None:
-    fast, _ = both_runtimes(precision="int8")
-    exact, _ = both_runtimes(precision="float32")
+    fast, exact = embedder(precision="int8"), embedder(precision="float32")
     queries = [
         "哪篇论文压缩了 KV cache？",
         "Which paper trains a small model with RL to write proofs, and by how much does it win?",
@@ -171,8 +168,8 @@ def test_an_index_of_the_other_precision_names_the_setting_that_keeps_it() -> No
 
 @pytest.mark.models
 def test_the_built_graphs_are_reused(capsys: pytest.CaptureFixture[str]) -> None:
-    onnx, _ = both_runtimes(precision="int8")
-    both_runtimes(precision="float32")
+    onnx = embedder(precision="int8")
+    embedder(precision="float32")
     settings = load_settings({}, env_file=None)
     folder = Path(onnx.encoder.folder)
     capsys.readouterr()
