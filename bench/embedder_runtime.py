@@ -1,6 +1,6 @@
-"""Embedder runtimes compared on this machine: EmbeddingGemma-300M on ONNX Runtime (the
-default, int8; also float32), on sentence-transformers
-(float32, bfloat16, batch size, max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
+"""Embedder runtimes compared on this machine: EmbeddingGemma-300M on ONNX Runtime (int8,
+the default, and float32), on sentence-transformers (float32, bfloat16, batch size,
+max_seq_length, threads) and as a Q8_0 GGUF on llama.cpp.
 
 Each configuration runs in a fresh process and reports: import and load time, peak RSS,
 the latency of one query (p50/p95 over the first 60 questions of evals/dev.jsonl, one at a
