@@ -31,6 +31,14 @@ def write_folder(folder: Path, *, modules: list[str] = MODULE_TYPES, **config: o
     return folder
 
 
+def stub_model_files(folder: Path) -> Path:
+    """Every file the graph key reads, with placeholder contents."""
+    for name in (*KEY_FILES, *WEIGHT_FILES):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"{}")
+    return folder
+
+
 def test_an_embeddinggemma_folder_is_accepted(tmp_path: Path) -> None:
     config = model_config(write_folder(tmp_path / "gemma"))
     assert config["model_type"] == "gemma3_text"
@@ -65,10 +73,7 @@ def test_the_sliding_window_follows_the_reference_implementation() -> None:
 
 
 def test_the_graph_key_follows_the_files_it_is_built_from(tmp_path: Path) -> None:
-    folder = tmp_path / "gemma"
-    for name in (*KEY_FILES, *WEIGHT_FILES):
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"{}")
+    folder = stub_model_files(tmp_path / "gemma")
     key = graph_key(folder)
     assert graph_key(folder) == key
     (folder / "config.json").write_text('{"hidden_size": 1}')
@@ -199,10 +204,7 @@ def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
 ) -> None:
     from assistant.embedders import gemma_onnx
 
-    folder = tmp_path / "gemma"
-    for name in (*KEY_FILES, *WEIGHT_FILES):
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"{}")
+    folder = stub_model_files(tmp_path / "gemma")
     monkeypatch.setattr(gemma_onnx, "build_graph", lambda folder, **options: b"graph")
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder should be")
@@ -220,10 +222,7 @@ def test_graphs_of_older_files_are_removed_and_both_precisions_kept(
 ) -> None:
     from assistant.embedders import gemma_onnx
 
-    folder = tmp_path / "gemma"
-    for name in (*KEY_FILES, *WEIGHT_FILES):
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(b"{}")
+    folder = stub_model_files(tmp_path / "gemma")
     built: list[dict] = []
     monkeypatch.setattr(
         gemma_onnx, "build_graph", lambda folder, **options: built.append(options) or b"graph"
