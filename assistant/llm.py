@@ -43,13 +43,28 @@ from assistant.models import (
     local_embedder_path,
 )
 from assistant.models.status import DEFAULT_OPENAI_CHAT, DEFAULT_OPENAI_EMBEDDER
-from assistant.tokens import TokenCounter
+from assistant.tokens import TokenCounter, ranks_path
 
 # Texts per /v1/embeddings request at least: servers batch better than a small CPU.
 REMOTE_EMBED_BATCH = 64
 
 # Context windows of the default remote models, used when the settings do not say.
 KNOWN_CONTEXT = {"gpt-4o-mini": 128_000, "gpt-4o": 128_000, "gpt-4.1-mini": 1_000_000}
+
+
+# ---------------------------------------------------------------- token counts
+
+
+def make_token_counter(
+    settings: Settings, *, fetch_missing: bool = True, progress: bool = True
+) -> TokenCounter:
+    """Exact offline token counts (tiktoken's o200k_base), the ranks fetched and verified
+    on first use like any other model file."""
+    if fetch_missing and not ranks_path(settings.paths.models).is_file():
+        from assistant.models import ensure_models
+
+        ensure_models(settings, ["tokenizer"], progress=progress)
+    return TokenCounter(settings.paths.models)
 
 
 # ---------------------------------------------------------------- chat models
@@ -243,8 +258,7 @@ def _remote_chat(
         **params,
     )
     if count_text is None:
-        counter = TokenCounter(settings.paths.models)
-        count_text = counter.count
+        count_text = make_token_counter(settings).count
     return GuardedChatModel(
         inner=inner,
         translate=openai_error_translator(
@@ -316,7 +330,7 @@ def count_prompt_tokens(
     """Prompt tokens of `messages` for `model`, offline."""
     if isinstance(model, LocalLlamaChatModel | GuardedChatModel):
         return model.get_num_tokens_from_messages(messages)
-    counter = TokenCounter(settings.paths.models)
+    counter = make_token_counter(settings)
     return 3 + sum(4 + counter.count(m.text) for m in messages)
 
 

@@ -86,9 +86,9 @@ class AnswerService:
         self.chat_model = chat_model
         self.support = support
         if count_tokens is None:
-            from assistant.tokens import TokenCounter
+            from assistant.llm import make_token_counter
 
-            count_tokens = TokenCounter(settings.paths.models).count
+            count_tokens = make_token_counter(settings).count
         self.count_tokens = count_tokens
         folder = settings.paths.prompts
         # Loading every prompt now fails fast on a broken prompt file, before any question.

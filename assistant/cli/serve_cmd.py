@@ -47,8 +47,11 @@ def prepare(settings: Settings, console: Console):  # -> Runtime
     from assistant.index.ingest import ingest
     from assistant.index.store import IndexStore
     from assistant.llm import make_chat_model, make_embeddings
+    from assistant.models import ensure_models
     from assistant.runtime import open_runtime
 
+    # Every model file the settings use (token counts included), before anything loads.
+    ensure_models(settings)
     console.print("Loading the models…", style="dim")
     embeddings = make_embeddings(settings)
     chat_model = make_chat_model(settings)

@@ -34,7 +34,6 @@ from assistant.index.identity import (
 )
 from assistant.index.lexical import LexicalParams, tokenize
 from assistant.index.store import ChunkRef, IndexStore, chunk_metadata, paper_filter_fields
-from assistant.tokens import TokenCounter
 
 EmbeddingsSource = Embeddings | Callable[[], Embeddings]
 BATCH_CHUNKS = 128  # chunks embedded and written together: the unit of progress and of resume
@@ -128,7 +127,9 @@ def ingest(
     files = [str(Path(f).expanduser().resolve()) for f in load.files]
     papers = [with_resolved_sources(p) for p in load.papers]
     report = IngestReport(files=files, papers=len(papers), issues=len(load.issues))
-    counter = TokenCounter(settings.paths.models)
+    from assistant.llm import make_token_counter
+
+    counter = make_token_counter(settings)
     params, lexical = chunking_params(settings), lexical_params(settings)
     expected = expected_identity(settings)
 

@@ -222,9 +222,9 @@ class Retriever:
 
     def _token_counter(self) -> Any:
         if self._counter is None:
-            from assistant.tokens import TokenCounter
+            from assistant.llm import make_token_counter
 
-            self._counter = TokenCounter(self.settings.paths.models)
+            self._counter = make_token_counter(self.settings)
         return self._counter
 
     # --- papers and chunks ------------------------------------------------------------------
