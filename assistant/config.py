@@ -80,6 +80,14 @@ class LLMSettings(BaseModel):
         default=512, ge=16, description="Upper bound on tokens generated for one answer."
     )
     temperature: float = Field(default=0.1, ge=0, le=2, description="Sampling temperature.")
+    seed: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Sampling seed of the local model, used for every reply: the same prompt gets the "
+            "same answer, so evaluation runs are repeatable."
+        ),
+    )
     threads: int | None = Field(
         default=None, ge=1, description="CPU threads for the local model (default: all cores)."
     )

@@ -190,6 +190,7 @@ def _local_chat(settings: Settings, path: Path) -> LocalLlamaChatModel:
         max_tokens=settings.llm.max_answer_tokens,
         temperature=settings.llm.temperature,
         repeat_penalty=settings.llm.repeat_penalty,
+        seed=settings.llm.seed,
     )
 
 
@@ -218,7 +219,7 @@ def _local_server_chat(settings: Settings, path: Path) -> GuardedChatModel:
         count_text=lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False)),
         count_messages=lambda messages: len(render(as_role_dicts(messages))[0]),
         context_size=settings.llm.context_size,
-        extra_body={"repeat_penalty": settings.llm.repeat_penalty},
+        extra_body={"repeat_penalty": settings.llm.repeat_penalty, "seed": settings.llm.seed},
     )
     model.keep_alive(server)
     weakref.finalize(model, server.stop)

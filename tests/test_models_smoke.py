@@ -51,6 +51,18 @@ def test_smollm2_streams_in_process() -> None:
     assert prompt_tokens > model.get_num_tokens("You are a helpful assistant. Say hello.")
 
 
+def test_the_same_prompt_gets_the_same_reply_whatever_ran_before() -> None:
+    # A high temperature makes every reply a draw: only the fixed seed makes them repeat.
+    settings = smoke_settings(context_size=1024, threads=1, temperature=1.5)
+    model = chat_or_skip(settings)
+    first = model.invoke(MESSAGES).content
+    model.invoke([HumanMessage("Name a colour.")])
+    assert model.invoke(MESSAGES).content == first
+    other_seed = smoke_settings(context_size=1024, threads=1, temperature=1.5, seed=7)
+    replies = {chat_or_skip(other_seed).invoke(MESSAGES).content for _ in range(2)}
+    assert len(replies) == 1
+
+
 @pytest.mark.server
 def test_smollm2_streams_through_the_llama_cpp_server() -> None:
     settings = smoke_settings(context_size=1024, threads=1, local_mode="server")

@@ -50,6 +50,7 @@ class LocalLlamaChatModel(BaseChatModel):
     max_tokens: int = 512
     temperature: float = 0.1
     repeat_penalty: float = 1.1
+    seed: int = 0
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -86,6 +87,9 @@ class LocalLlamaChatModel(BaseChatModel):
                 max_tokens=min(kwargs.get("max_tokens", self.max_tokens), room),
                 temperature=kwargs.get("temperature", self.temperature),
                 repeat_penalty=self.repeat_penalty,
+                # A fixed seed per call: the same prompt gets the same reply, whatever ran
+                # before it (evaluation runs are repeatable and comparable).
+                seed=kwargs.get("seed", self.seed),
                 stop=[*template_stops, *(stop or [])],
                 stream=True,
             )
