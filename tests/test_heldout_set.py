@@ -1,0 +1,159 @@
+"""The held-out question set (evals/heldout.jsonl) checked against the bundled digest.
+
+The split is only run to measure, never to tune; these tests keep it well formed and keep
+its gold and facts honest, like tests/test_devset.py does for the dev set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from assistant.digest import DigestLoad, load_digests
+from assistant.evals.questions import load_question_set
+from tests.conftest import BUNDLED, ROOT
+from tests.test_devset import CJK, DEV_SET, LANGS, REQUIRED, TYPES, _fold, _paper_text, _read
+
+HELDOUT = ROOT / "evals" / "heldout.jsonl"
+ID_FORMAT = re.compile(r"h\d{3}")
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[tuple[int, dict]]:
+    return _read(HELDOUT)
+
+
+@pytest.fixture(scope="module")
+def questions(rows: list[tuple[int, dict]]) -> list[dict]:
+    return [row for _, row in rows]
+
+
+@pytest.fixture(scope="module")
+def dev_questions() -> list[dict]:
+    return [row for _, row in _read(DEV_SET)]
+
+
+@pytest.fixture(scope="module")
+def digest() -> DigestLoad:
+    return load_digests([BUNDLED])
+
+
+def _near_misses(questions: list[dict]) -> list[dict]:
+    return [q for q in questions if q["type"] == "unanswerable" and "near_paper" in q]
+
+
+def _which_paper(questions: list[dict]) -> list[dict]:
+    return [q for q in questions if q["type"] == "which-paper"]
+
+
+def test_every_line_is_an_object_with_the_required_fields(rows):
+    problems = []
+    for number, row in rows:
+        missing = [name for name in REQUIRED if name not in row]
+        if missing:
+            problems.append(f"heldout.jsonl:{number}: missing {missing}")
+            continue
+        if row["type"] not in TYPES:
+            problems.append(f"heldout.jsonl:{number}: unknown type {row['type']!r}")
+        if row["lang"] not in LANGS:
+            problems.append(f"heldout.jsonl:{number}: unknown lang {row['lang']!r}")
+        if not isinstance(row["question"], str) or not row["question"].strip():
+            problems.append(f"heldout.jsonl:{number}: empty question")
+        if not isinstance(row["gold"], list) or not all(isinstance(r, str) for r in row["gold"]):
+            problems.append(f"heldout.jsonl:{number}: gold must be a list of strings")
+        facts = row["answer_facts"]
+        if not isinstance(facts, list) or not all(isinstance(f, str) and f for f in facts):
+            problems.append(f"heldout.jsonl:{number}: answer_facts must be non-empty strings")
+        if "history" in row:
+            problems.append(f"heldout.jsonl:{number}: the held-out split has no conversations")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_evaluation_runner_reads_every_line():
+    loaded, issues = load_question_set(HELDOUT)
+    assert not issues, [issue.message for issue in issues]
+    assert len(loaded) == len(_read(HELDOUT))
+
+
+def test_ids_are_unique_and_numbered(questions):
+    ids = [q["id"] for q in questions]
+    repeated = [qid for qid, n in Counter(ids).items() if n > 1]
+    assert not repeated, f"repeated ids: {repeated}"
+    badly_named = [qid for qid in ids if not ID_FORMAT.fullmatch(qid)]
+    assert not badly_named, f"ids must look like h001: {badly_named}"
+
+
+def test_nothing_is_shared_with_the_dev_set(questions, dev_questions):
+    dev_ids = {q["id"] for q in dev_questions}
+    dev_texts = {_fold(q["question"]) for q in dev_questions}
+    shared_ids = [q["id"] for q in questions if q["id"] in dev_ids]
+    shared_texts = [q["id"] for q in questions if _fold(q["question"]) in dev_texts]
+    assert not shared_ids, f"ids also used in dev.jsonl: {shared_ids}"
+    assert not shared_texts, f"questions also in dev.jsonl: {shared_texts}"
+
+
+def test_the_question_is_written_in_its_language(questions):
+    wrong = [q["id"] for q in questions if (q["lang"] == "zh") != bool(CJK.search(q["question"]))]
+    assert not wrong, f"questions whose text does not match lang: {wrong}"
+
+
+def test_unanswerable_questions_and_only_they_have_empty_gold(questions):
+    mismatched = [q["id"] for q in questions if (q["type"] == "unanswerable") != (q["gold"] == [])]
+    assert not mismatched, f"gold: [] must mean type unanswerable: {mismatched}"
+    with_facts = [q["id"] for q in questions if q["type"] == "unanswerable" and q["answer_facts"]]
+    assert not with_facts, f"unanswerable questions cannot have answer facts: {with_facts}"
+
+
+def test_near_misses_name_a_real_paper_and_what_it_does_not_say(questions, digest):
+    near = _near_misses(questions)
+    assert len(near) >= 30
+    per_lang = Counter(q["lang"] for q in near)
+    assert per_lang["zh"] >= 14 and per_lang["en"] >= 14, per_lang
+    problems = []
+    for q in questions:
+        if "near_paper" in q and q["type"] != "unanswerable":
+            problems.append(f"{q['id']}: near_paper on a {q['type']} question")
+    for q in near:
+        if not isinstance(q["near_paper"], str) or digest.get(q["near_paper"]) is None:
+            problems.append(f"{q['id']}: near_paper {q['near_paper']!r} is not a paper")
+        missing = q.get("missing")
+        if not isinstance(missing, str) or not missing.strip() or CJK.search(missing):
+            problems.append(f"{q['id']}: 'missing' must be a short English phrase")
+        if not q.get("note"):
+            problems.append(f"{q['id']}: a near miss needs a note saying what the text gives")
+    assert not problems, "\n".join(problems)
+
+
+def test_which_paper_questions_have_one_gold_paper_of_the_digest(questions, digest):
+    which = _which_paper(questions)
+    assert len(which) >= 20
+    per_lang = Counter(q["lang"] for q in which)
+    assert per_lang["zh"] >= 9 and per_lang["en"] >= 9, per_lang
+    problems = []
+    for q in which:
+        if len(q["gold"]) != 1:
+            problems.append(f"{q['id']}: which-paper needs exactly one gold paper")
+        elif digest.get(q["gold"][0]) is None:
+            problems.append(f"{q['id']}: gold {q['gold'][0]!r} is not a paper of the digest")
+        if not 1 <= len(q["answer_facts"]) <= 2:
+            problems.append(f"{q['id']}: which-paper needs 1-2 answer facts")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_answer_fact_appears_in_the_gold_paper(questions, digest):
+    """Guards against invented facts: some alternative of each fact is in the gold text."""
+    invented = []
+    for q in questions:
+        texts = [_paper_text(p) for ref in q["gold"] if (p := digest.get(ref)) is not None]
+        for fact in q["answer_facts"]:
+            alternatives = [_fold(a) for a in fact.split("|") if a.strip()]
+            if not any(a in text for a in alternatives for text in texts):
+                invented.append(f"{q['id']}: {fact!r}")
+    assert not invented, "facts not found in the gold paper:\n" + "\n".join(invented)
+
+
+def test_size_and_both_languages(questions):
+    assert len(questions) >= 50
+    assert {q["lang"] for q in questions} == LANGS
