@@ -122,8 +122,44 @@ def test_gold_sizes_fit_the_type(questions):
     for q in questions:
         if q["type"] == "which-paper" and len(q["gold"]) != 1:
             problems.append(f"{q['id']}: which-paper needs exactly one gold paper")
-        if q["type"] == "multi-paper" and not 2 <= len(q["gold"]) <= 6:
-            problems.append(f"{q['id']}: multi-paper needs 2-6 gold papers")
+        if q["type"] == "multi-paper" and not 2 <= len(q["gold"]) <= 12:
+            problems.append(f"{q['id']}: multi-paper needs 2-12 gold papers")
+    assert not problems, "\n".join(problems)
+
+
+def test_enough_multi_paper_questions_in_both_languages(questions):
+    multi = [q for q in questions if q["type"] == "multi-paper"]
+    assert len(multi) >= 30, len(multi)
+    per_lang = Counter(q["lang"] for q in multi)
+    for lang in LANGS:
+        assert per_lang[lang] >= 14, per_lang
+
+
+def test_acceptable_papers_are_extra_papers_of_multi_paper_questions(questions, digest):
+    """`acceptable`: papers a list answer may also name; never gold, only on multi-paper."""
+    problems = []
+    for q in questions:
+        if "acceptable" not in q:
+            continue
+        acceptable = q["acceptable"]
+        if q["type"] != "multi-paper":
+            problems.append(f"{q['id']}: acceptable on a {q['type']} question")
+        if not isinstance(acceptable, list) or not all(isinstance(r, str) for r in acceptable):
+            problems.append(f"{q['id']}: acceptable must be a list of paper ids")
+            continue
+        problems += [
+            f"{q['id']}: acceptable {ref!r} is not a paper of the digest"
+            for ref in acceptable
+            if digest.get(ref) is None
+        ]
+        gold_ids = {paper.paper_id for paper in _papers(digest, q["gold"])}
+        problems += [
+            f"{q['id']}: {paper.paper_id} is both gold and acceptable"
+            for paper in _papers(digest, acceptable)
+            if paper.paper_id in gold_ids
+        ]
+        if len(set(acceptable)) != len(acceptable):
+            problems.append(f"{q['id']}: repeated acceptable papers")
     assert not problems, "\n".join(problems)
 
 
