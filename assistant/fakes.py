@@ -20,6 +20,9 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field, PrivateAttr
 
+from assistant.text.language import CJK
+from assistant.text.sentences import split_sentences, strip_label
+
 _WORD = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
 
 
@@ -135,10 +138,10 @@ def extractive_reply(messages: list[BaseMessage]) -> str:
     prompt = prompts[-1]
     chinese = "资料：" in prompt or "Answer in Chinese" in prompt
     block = prompt.split("[1] ", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-    lines = [re.sub(r"^[^\n:：]{1,16}[:：]\s*", "", line).strip() for line in block]
+    lines = [strip_label(line).strip() for line in block]
     lines = [line for line in lines if line] or ["…"]
-    same = [line for line in lines if bool(re.search(r"[\u4e00-\u9fff]", line)) == chinese]
-    sentence = re.split(r"(?<=[。！？])|(?<=[.!?])\s+", (same or lines)[0])[0]
+    same = [line for line in lines if bool(CJK.search(line)) == chinese]
+    sentence = split_sentences((same or lines)[0])[0]
     return f"{sentence} [1]"
 
 

@@ -140,13 +140,13 @@ def unflagged_numbers(record: dict) -> int:
     """Numbers in the shown answer that no source it read contains and no ⚠ note names."""
     import re
 
-    from assistant.answer.text import number_is_grounded, numbers
+    from assistant.text.numbers import is_stated, numbers
 
     answer = record.get("answer") or ""
     notes = " ".join(re.findall(r"[（(]⚠[^）)]*[）)]", answer))
     body = re.sub(r"[（(]⚠[^）)]*[）)]|\[\d+\]", "", answer)
     pool = [n for c in record.get("context", []) for n in numbers(c["text"])]
-    return sum(1 for n in numbers(body) if not number_is_grounded(n, pool) and n[0] not in notes)
+    return sum(1 for n in numbers(body) if not is_stated(n, pool) and n.written not in notes)
 
 
 def service_last_sources(service, record):

@@ -37,9 +37,9 @@ from assistant.digest import DigestLoad, Paper, SourceRef, load_digests  # noqa:
 from assistant.digest.model import SECTION_LABELS  # noqa: E402
 from assistant.evals.metrics import percentile  # noqa: E402
 from assistant.index.ingest import ingest  # noqa: E402
-from assistant.index.sentences import split_sentences  # noqa: E402
 from assistant.index.store import IndexStore  # noqa: E402
 from assistant.retrieval import open_retriever  # noqa: E402
+from assistant.text.sentences import split_sentences  # noqa: E402
 
 _WORDS = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]", re.IGNORECASE)
 

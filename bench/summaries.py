@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answer.text import split_sentences  # noqa: E402
 from assistant.config import load_settings, parse_overrides  # noqa: E402
 from assistant.evals.questions import load_question_set  # noqa: E402
+from assistant.present.markdown import report_markdown  # noqa: E402
 from assistant.runtime import backend_label, open_runtime  # noqa: E402
-from assistant.summarize import to_markdown  # noqa: E402
+from assistant.text.sentences import split_sentences  # noqa: E402
 
 # Multi-paper questions of the dev set, as topics (id of the question: topic).
 TOPICS = {
@@ -38,7 +38,7 @@ TOPICS = {
 
 def cited_share(report) -> float:
     """Share of the overview's and notes' sentences that carry a [n] citation."""
-    sentences = split_sentences(report.overview)
+    sentences = split_sentences(report.overview, markers=True)
     cited = sum(1 for s in sentences if re.search(r"\[\d+\]", s))
     # Each note is printed with its paper's citation: its sentences all count as cited.
     for entry in report.entries:
@@ -90,7 +90,7 @@ def main() -> None:
         totals["gold"] += len(gold)
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{qid}.md").write_text(to_markdown(report), encoding="utf-8")
+            (args.out / f"{qid}.md").write_text(report_markdown(report), encoding="utf-8")
     n = len(TOPICS)
     print(
         f"\nmean {totals['seconds'] / n:.1f} s per report; removed citations {totals['removed']} "

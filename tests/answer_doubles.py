@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.answer.text import terms
 from assistant.digest import Paper, load_digests
+from assistant.text.terms import terms
 from tests.conftest import TEST_DATA
 
 

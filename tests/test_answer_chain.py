@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer.chain import AnswerService
-from assistant.answer.citations import lexical_support
 from assistant.answer.result import ABSTAIN_PHRASES
+from assistant.answer.support import lexical_support
 from assistant.config import load_settings
 from assistant.digest import load_digests
 from assistant.errors import BackendError

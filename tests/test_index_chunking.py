@@ -14,9 +14,8 @@ from assistant.index.chunking import (
     ChunkingParams,
     chunk_paper,
     field_parts,
-    language_of,
 )
-from assistant.index.sentences import pack_sentences, split_sentences
+from assistant.text.sentences import pack_sentences
 from assistant.tokens import TokenCounter
 from tests.conftest import BUNDLED
 
@@ -29,22 +28,6 @@ def counter() -> TokenCounter:
 @pytest.fixture(scope="module")
 def bundled_papers():
     return load_digests([BUNDLED]).papers
-
-
-def test_sentences_split_on_chinese_and_english_ends_but_not_on_abbreviations():
-    text = (
-        "我们提出一种方法。它很快！真的吗？"
-        "We follow Smith et al. in this work. The score rose from 14.4% to 3.6%, e.g. on GSM8K. "
-        "Done"
-    )
-    assert split_sentences(text) == [
-        "我们提出一种方法。",
-        "它很快！",
-        "真的吗？",
-        "We follow Smith et al. in this work.",
-        "The score rose from 14.4% to 3.6%, e.g. on GSM8K.",
-        "Done",
-    ]
 
 
 def test_packing_respects_the_bound_and_makes_even_parts(counter):
@@ -139,8 +122,3 @@ def test_tags_go_to_the_lexical_text_only(counter, bundled_papers):
     chunk = chunk_paper(paper, ChunkingParams(), counter)[0]
     assert paper.tags[0] in chunk.lexical_text
     assert paper.tags[0] not in chunk.context
-
-
-def test_language_of():
-    assert language_of("我们提出了一种新的方法 KVZip。") == "zh"
-    assert language_of("We propose KVZip, a training-free cache eviction method (缓存).") == "en"

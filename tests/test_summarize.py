@@ -8,7 +8,8 @@ from pathlib import Path
 from assistant.config import load_settings
 from assistant.digest import load_digests
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel
-from assistant.summarize import Summarizer, to_markdown
+from assistant.present.markdown import escape_markdown, report_markdown
+from assistant.summarize import Summarizer
 from assistant.summarize.grouping import group_by_similarity
 from tests.answer_doubles import TermRetriever
 from tests.conftest import BUNDLED
@@ -60,12 +61,13 @@ def test_a_report_cites_only_retrieved_papers_and_keeps_one_reference_list():
     cited = {int(n) for n in re.findall(r"\[(\d+)\]", report.overview)}
     assert cited and cited <= set(numbers)
     assert {"retrieving", "notes", "themes", "overview"} <= set(stages)
-    markdown = to_markdown(report)
-    assert markdown.count("[1] ") == 1  # one reference list entry per paper
+    markdown = report_markdown(report)
+    references = markdown.split("## References", 1)[1]
+    assert references.count("\n1. ") == 1  # one reference list entry per paper
     for entry in report.entries:
-        assert f"[{entry.number}] {entry.paper.display_name}" in markdown
+        assert f"\n{entry.number}. {escape_markdown(entry.paper.display_name)}" in references
         link = entry.paper.link or entry.paper.search_url
-        assert link in markdown
+        assert f"]({link})" in references
 
 
 def test_notes_that_the_paper_does_not_support_are_replaced_by_its_own_sentence():
@@ -86,7 +88,7 @@ def test_a_topic_with_no_match_gets_an_honest_short_report():
     summarizer, model = make()
     report = summarizer.summarize("zzqx frobnication of quuxes")
     assert report.too_few and report.entries == []
-    assert "The digest has no paper on this topic." in to_markdown(report)
+    assert "The digest has no paper on this topic." in report_markdown(report)
     assert model.prompts == []
 
 
@@ -94,14 +96,14 @@ def test_a_topic_with_one_paper_says_how_many_there_are():
     summarizer, _ = make(relative_similarity=0.99)
     report = summarizer.summarize("GuardSpace")
     assert report.too_few and len(report.entries) == 1
-    assert "The digest has only 1 paper(s) on this topic." in to_markdown(report)
+    assert "The digest has only 1 paper(s) on this topic." in report_markdown(report)
 
 
 def test_chinese_topics_get_a_chinese_report():
     summarizer, _ = make(max_papers=3)
     report = summarizer.summarize("KV 缓存压缩的方法")
     assert report.language == "zh"
-    assert to_markdown(report).startswith("# 主题综述：KV 缓存压缩的方法")
+    assert report_markdown(report).startswith("# 主题综述：KV 缓存压缩的方法")
 
 
 def test_the_web_tab_handler_streams_progress_then_the_report_and_a_file():

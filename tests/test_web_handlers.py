@@ -8,8 +8,9 @@ import json
 from assistant.answer.chain import AnswerService
 from assistant.config import load_settings
 from assistant.fakes import ScriptedChatModel, extractive_reply
+from assistant.present.html import sources_html
+from assistant.present.markdown import answer_markdown
 from assistant.web.chat import MAX_QUESTION_CHARS, ChatHandlers
-from assistant.web.render import answer_markdown, sources_html
 from tests.answer_doubles import TermRetriever
 
 

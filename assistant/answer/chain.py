@@ -25,19 +25,15 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-from assistant.answer.citations import (
-    SupportFn,
-    check_citations,
-    lexical_support,
-    only_invented_numbers,
-)
+from assistant.answer.citations import check_citations, only_invented_numbers
 from assistant.answer.context import build_sources, render_sources
 from assistant.answer.decline import model_declined
 from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
-from assistant.answer.text import detect_language, in_language
+from assistant.answer.support import SupportFn, lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ConfigError
 from assistant.prompts import load_prompt
+from assistant.text.language import detect_language, in_language
 
 History = Sequence[dict[str, str]]
 # tiktoken counts are a little lower than the local model's own tokenizer on Chinese text;

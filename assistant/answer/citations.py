@@ -5,64 +5,37 @@ that names no source is removed and counted, each cited sentence is checked agai
 cited source (lexical support, numbers present), unsupported citations are moved to the
 source that does support the sentence or dropped, uncited sentences are attributed when a
 source clearly supports them, and the markers are renumbered in order of first use.
+
+`check_sentence` judges one sentence; `check_citations` runs it over an answer and
+assembles the checked text and its citation list.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.result import Citation, Flag, Source
-from assistant.answer.text import number_is_grounded, numbers, split_sentences, terms
-
-_URL = re.compile(r"(?:https?://|www\.)[^\s)\]>，。；]+", re.I)
-_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)]*\)")
-_MARKER = re.compile(r"\[(\d+(?:\s*[,，]\s*\d+)*)\]|【(\d+)】")
-_ANCHOR = re.compile(r"[A-Za-z]*[A-Z][A-Za-z]*[A-Z0-9][\w\-]*|[A-Za-z]+\d[\w\-]*")
+from assistant.answer.support import SupportFn, lexical_support
+from assistant.text.links import strip_urls
+from assistant.text.markers import marker_keys, strip_markers
+from assistant.text.numbers import is_stated, numbers
+from assistant.text.sentences import split_sentences, strip_label
+from assistant.text.terms import terms
 
 UNVERIFIED_NOTE = {"en": " (⚠ unverified: {numbers})", "zh": "（⚠ 未核实：{numbers}）"}
-
-SupportFn = Callable[[str, str], float]
-
-
-def lexical_support(sentence: str, source_text: str) -> float:
-    """Share of the sentence's content terms, and of its names/numbers, found in the source."""
-    sentence_terms = terms(sentence)
-    source_terms = terms(source_text)
-    lexical = len(sentence_terms & source_terms) / len(sentence_terms) if sentence_terms else 0.0
-    names = set(_ANCHOR.findall(sentence))
-    sentence_numbers = {n[0]: n for n in numbers(sentence)}
-    if names or sentence_numbers:
-        # Numbers compare by value: "84.6%" is in a source that writes "84.6\%".
-        source_numbers = numbers(source_text)
-        found = sum(1 for a in names if a.lower() in source_text.lower()) + sum(
-            1 for n in sentence_numbers.values() if number_is_grounded(n, source_numbers)
-        )
-        return max(lexical, found / (len(names) + len(sentence_numbers)) * 0.9)
-    return lexical
-
-
-@dataclass
-class CheckedAnswer:
-    """The answer after the citation check, with what was removed, moved or flagged."""
-
-    text: str
-    citations: list[Citation]
-    removed_citations: int = 0
-    removed_urls: int = 0
-    flags: list[Flag] = field(default_factory=list)
-    supported_sentences: int = 0
-    sentences: int = 0
+# The note as it appears in an answer, for readers of answers (the judge) that skip it.
+UNVERIFIED = re.compile(r"（⚠[^）]*）|\(⚠[^)]*\)")
 
 
 def only_invented_numbers(raw: str, question: str, sources: Sequence[Source]) -> bool:
     """True when the answer brings numbers of its own and none of them is in any source:
     its point is then made up (a learning rate, a GPU count the digest never gives)."""
     asked = numbers(question)
-    own = [n for n in numbers(_MARKER.sub(" ", raw)) if not number_is_grounded(n, asked)]
+    own = [n for n in numbers(strip_markers(raw)) if not is_stated(n, asked)]
     source_numbers = [n for s in sources for n in numbers(s.text)]
-    return bool(own) and not any(number_is_grounded(n, source_numbers) for n in own)
+    return bool(own) and not any(is_stated(n, source_numbers) for n in own)
 
 
 # "根据[1]，…" / "According to [1], …": once the marker moves to the sentence's end, the
@@ -86,22 +59,82 @@ def drop_lead_ins(text: str) -> str:
     return _LEAD_IN.sub(keep_markers, text)
 
 
-def strip_urls(text: str) -> tuple[str, int]:
-    """Remove every URL (and markdown link target) the model wrote; count them."""
-    count = len(_MD_LINK.findall(text))
-    text = _MD_LINK.sub(r"\1", text)
-    count += len(_URL.findall(text))
-    text = _URL.sub("", text)
-    return re.sub(r"[ \t]{2,}", " ", text), count
+@dataclass
+class SentenceCheck:
+    """What the check decided about one sentence of an answer."""
+
+    body: str  # the sentence without markers or URLs (with a note on unverified numbers)
+    cited: list[int] = field(default_factory=list)  # source keys that stand, in order
+    removed: int = 0  # markers dropped (invented, or not supported)
+    urls: int = 0
+    flags: list[Flag] = field(default_factory=list)
+    keep: bool = True  # False: the sentence is dropped from the answer
+    counts: bool = True  # a sentence with words, counted for support
+    supported: bool = False
 
 
-def _keys(sentence: str) -> list[int]:
-    keys: list[int] = []
-    for match in _MARKER.finditer(sentence):
-        for part in re.split(r"\s*[,，]\s*", match.group(1) or match.group(2)):
-            if int(part) not in keys:
-                keys.append(int(part))
-    return keys
+def check_sentence(
+    sentence: str,
+    by_key: dict[int, Source],
+    language: str,
+    *,
+    support: SupportFn,
+    min_support: float,
+) -> SentenceCheck:
+    """Check one sentence's markers, support and numbers against the sources."""
+    sentence, urls = strip_urls(sentence)
+    body = strip_markers(sentence).strip()
+    keys = marker_keys(sentence)
+    check = SentenceCheck(body=body, urls=urls)
+    invented = [k for k in keys if k not in by_key]
+    if invented:
+        check.removed += len(invented)
+        check.flags.append(Flag("invented_citation_removed", ", ".join(f"[{k}]" for k in invented)))
+    if urls:
+        check.flags.append(Flag("url_removed", f"{urls} URL(s) removed from: {body[:60]}"))
+        if len(terms(body)) < 3:
+            check.keep = False  # the sentence was only there to point at the link
+            check.counts = False
+            return check
+    if not re.search(r"\w", body):
+        check.keep = False
+        check.counts = False
+        return check
+
+    scores = {k: support(body, s.text) for k, s in by_key.items()}
+    kept = [k for k in keys if k in by_key and scores[k] >= min_support]
+    best = max(scores, key=scores.get) if scores else None  # type: ignore[arg-type]
+    check.removed += sum(1 for k in keys if k in by_key and k not in kept)
+    if not kept and best is not None and scores[best] >= min_support:
+        kept = [best]
+        kind = "citation_corrected" if keys else "citation_added"
+        check.flags.append(Flag(kind, f"[{best}] for: {body[:80]}"))
+    check.supported = bool(kept)
+    if not kept and len(terms(body)) >= 3:
+        check.flags.append(Flag("unsupported_sentence", body[:120]))
+
+    # Every number must be in a source the sentence cites (or in any source when none).
+    pool = [by_key[k] for k in kept] or list(by_key.values())
+    source_numbers = [n for s in pool for n in numbers(s.text)]
+    ungrounded = [n.written for n in numbers(body) if not is_stated(n, source_numbers)]
+    if ungrounded:
+        check.flags.append(Flag("ungrounded_number", ", ".join(ungrounded)))
+        check.body = body + UNVERIFIED_NOTE[language].format(numbers=", ".join(ungrounded))
+    check.cited = kept
+    return check
+
+
+@dataclass
+class CheckedAnswer:
+    """The answer after the citation check, with what was removed, moved or flagged."""
+
+    text: str
+    citations: list[Citation]
+    removed_citations: int = 0
+    removed_urls: int = 0
+    flags: list[Flag] = field(default_factory=list)
+    supported_sentences: int = 0
+    sentences: int = 0
 
 
 def _best_sentence(source: Source, sentence: str) -> str:
@@ -109,7 +142,7 @@ def _best_sentence(source: Source, sentence: str) -> str:
     wanted = terms(sentence)
     candidates = split_sentences(source.text) or [source.text]
     best = max(candidates, key=lambda s: len(wanted & terms(s)))
-    return re.sub(r"^[^:：]{1,12}[:：]\s*", "", best)[:300]
+    return strip_label(best, 12)[:300]
 
 
 def check_citations(
@@ -130,53 +163,23 @@ def check_citations(
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
     out: list[str] = []
-    for sentence in split_sentences(drop_lead_ins(raw)):
-        sentence, urls = strip_urls(sentence)
-        body = _MARKER.sub("", sentence).strip()
-        keys = _keys(sentence)
-        invented = [k for k in keys if k not in by_key]
-        if invented:
-            result.removed_citations += len(invented)
-            result.flags.append(
-                Flag("invented_citation_removed", ", ".join(f"[{k}]" for k in invented))
-            )
-        if urls:
-            result.removed_urls += urls
-            result.flags.append(Flag("url_removed", f"{urls} URL(s) removed from: {body[:60]}"))
-            if len(terms(body)) < 3:
-                continue  # the sentence was only there to point at the link
-        if not re.search(r"\w", body):
-            continue
-        result.sentences += 1
-        scores = {k: support(body, s.text) for k, s in by_key.items()}
-        kept = [k for k in keys if k in by_key and scores[k] >= min_support]
-        best = max(scores, key=scores.get) if scores else None
-        for k in keys:
-            if k in by_key and k not in kept:
-                result.removed_citations += 1
-        if not kept and best is not None and scores[best] >= min_support:
-            kept = [best]
-            kind = "citation_corrected" if keys else "citation_added"
-            result.flags.append(Flag(kind, f"[{best}] for: {body[:80]}"))
-        if kept:
+    for sentence in split_sentences(drop_lead_ins(raw), markers=True):
+        check = check_sentence(sentence, by_key, language, support=support, min_support=min_support)
+        result.removed_citations += check.removed
+        result.removed_urls += check.urls
+        result.flags.extend(check.flags)
+        if check.counts:
+            result.sentences += 1
+        if check.supported:
             result.supported_sentences += 1
-        elif len(terms(body)) >= 3:
-            result.flags.append(Flag("unsupported_sentence", body[:120]))
-
-        # Every number must be in a source the sentence cites (or in any source when none).
-        pool = [by_key[k] for k in kept] or list(sources)
-        source_numbers = [n for s in pool for n in numbers(s.text)]
-        ungrounded = [n[0] for n in numbers(body) if not number_is_grounded(n, source_numbers)]
-        if ungrounded:
-            result.flags.append(Flag("ungrounded_number", ", ".join(ungrounded)))
-            body += UNVERIFIED_NOTE[language].format(numbers=", ".join(ungrounded))
-
+        if not check.keep:
+            continue
         markers = ""
-        for k in kept:
+        for k in check.cited:
             number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
-            snippets.setdefault(k, _best_sentence(by_key[k], body))
+            snippets.setdefault(k, _best_sentence(by_key[k], check.body))
             markers += f"[{number}]"
-        out.append(_attach(body, markers, language))
+        out.append(_attach(check.body, markers, language))
 
     result.text = ("" if language == "zh" else " ").join(out).strip()
     result.citations = [

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.result import Source
-from assistant.answer.text import detect_language, split_sentences, terms
 from assistant.digest import SECTION_LABELS
+from assistant.text.language import detect_language
+from assistant.text.sentences import split_sentences
+from assistant.text.terms import terms
 
 SECTION_NAMES = {**SECTION_LABELS, "summary": "摘要", "tldr": "TL;DR", "abstract": "Abstract"}
 _NUMERIC_QUESTION = re.compile(

@@ -1,26 +1,50 @@
-"""Does a source support a sentence? Shared terms, and meaning across languages.
+"""Does a source support a sentence? Shared terms and names, and meaning across languages.
 
-An English answer about a paper the digest summarises only in Chinese shares few terms with
-its source: names and numbers help, but not always. When the sentence and the source are in
-different languages and the terms do not settle it, the embedder (already loaded for
-retrieval) compares their meaning. No extra model call.
+`lexical_support` is the share of the sentence's content terms (and of its names and
+numbers) that the source contains. An English answer about a paper the digest summarises
+only in Chinese shares few terms with its source: names and numbers help, but not always.
+`CrossLingualSupport` adds, when the sentence and the source are in different languages and
+the terms do not settle it, the embedder's judgement of their meaning (the embedder is
+already loaded for retrieval; no extra model call).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
+from langchain_core.embeddings import Embeddings
 
-from assistant.answer.citations import lexical_support
-from assistant.answer.text import detect_language
+from assistant.text.language import detect_language
+from assistant.text.numbers import is_stated, numbers
+from assistant.text.terms import names_in, overlap
+
+SupportFn = Callable[[str, str], float]
+
+
+def lexical_support(sentence: str, source_text: str) -> float:
+    """Share of the sentence's content terms, and of its names/numbers, found in the source."""
+    lexical = overlap(sentence, source_text)
+    names = names_in(sentence)
+    sentence_numbers = {n.written: n for n in numbers(sentence)}
+    if names or sentence_numbers:
+        # Numbers compare by value: "84.6%" is in a source that writes "84.6\%".
+        source_numbers = numbers(source_text)
+        folded = source_text.lower()
+        found = sum(1 for a in names if a.lower() in folded) + sum(
+            1 for n in sentence_numbers.values() if is_stated(n, source_numbers)
+        )
+        return max(lexical, found / (len(names) + len(sentence_numbers)) * 0.9)
+    return lexical
 
 
 class CrossLingualSupport:
     """lexical_support, with an embedding check for sentences in the other language."""
 
-    def __init__(self, embeddings: Any, *, min_support: float, min_similarity: float) -> None:
+    def __init__(
+        self, embeddings: Embeddings, *, min_support: float, min_similarity: float
+    ) -> None:
         self.embeddings = embeddings
         self.min_support = min_support
         self.min_similarity = min_similarity

@@ -15,6 +15,7 @@ from rich.text import Text
 from assistant.answer.result import RELATED_LABELS, AnswerResult
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.errors import UserError
+from assistant.present.papers import link_line, paper_label
 from assistant.runtime import open_runtime
 
 backend_option = click.option(
@@ -50,14 +51,12 @@ def sources_text(result: AnswerResult) -> str:
     """The numbered sources of an answer, with links (or the marked arXiv search)."""
     lines: list[str] = []
     for citation in result.citations:
-        paper = citation.paper
-        name = paper.display_name + (" (name from the text)" if paper.name_is_derived else "")
-        link = paper.link or f"no link in the digest; search on arXiv: {paper.search_url}"
-        lines.append(f"[{citation.number}] {name}\n    {link}")
+        label = paper_label(citation.paper, with_zh_title=True)
+        lines.append(f"[{citation.number}] {label}\n    {link_line(citation.paper)}")
     if result.abstained and result.related:
         lines.append(RELATED_LABELS[result.language])
         for paper in result.related:
-            lines.append(f"  - {paper.display_name}\n    {paper.link or paper.search_url}")
+            lines.append(f"  - {paper_label(paper)}\n    {link_line(paper)}")
     return "\n".join(lines)
 
 

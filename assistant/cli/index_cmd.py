@@ -23,6 +23,7 @@ from assistant.config import Settings
 from assistant.digest import load_digests
 from assistant.index.ingest import IngestProgress, IngestReport, ingest
 from assistant.index.store import IndexStore
+from assistant.present.papers import link_line, paper_label
 from assistant.retrieval import PaperHit, SearchFilters, hit_json, open_retriever
 from assistant.retrieval.lexical_view import LexicalView
 
@@ -186,16 +187,11 @@ def search_command(
 
 def _render_hit(rank: int, hit: PaperHit) -> str:
     paper = hit.paper
-    name = click.style(paper.display_name, bold=True)
-    if paper.name_is_derived:
-        name += " (name from the text)"
+    name = click.style(paper_label(paper), bold=True)
     lines = [f"{rank}. {name}  [score {hit.score:.4f}]"]
     if paper.title_zh and paper.title_zh != paper.display_name:
         lines.append(f"   {paper.title_zh}")
-    if paper.url:
-        lines.append(f"   link: {paper.url}")
-    elif paper.search_url:
-        lines.append(f"   no link in the digest; search on arXiv: {paper.search_url}")
+    lines.append(f"   {link_line(paper)}")
     details = [f"id {paper.paper_id}"]
     if paper.category:
         details.append(paper.category)

@@ -11,6 +11,7 @@ import click
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.digest import SECTION_LABELS, DigestLoad, Paper, load_digests
 from assistant.errors import UserError
+from assistant.present.papers import link_line, paper_label
 
 digest_option = click.option(
     "--digest",
@@ -58,7 +59,8 @@ def list_papers(
         return
     for paper in papers:
         link = paper.link or "(no link)"
-        click.echo(f"{paper.paper_id:<16} {paper.category or '-':<14} {_name(paper)[:70]}  {link}")
+        label = paper_label(paper)[:70]
+        click.echo(f"{paper.paper_id:<16} {paper.category or '-':<14} {label}  {link}")
 
 
 @papers_group.command("show")
@@ -77,20 +79,13 @@ def show_paper(app: AppContext, paper_id: str, digests: tuple[Path, ...]) -> Non
     click.echo(render_paper(paper))
 
 
-def _name(paper: Paper) -> str:
-    return paper.display_name + (" (name from the text)" if paper.name_is_derived else "")
-
-
 def render_paper(paper: Paper) -> str:
     """A readable, bilingual view of one paper."""
-    out = [click.style(_name(paper), bold=True)]
+    out = [click.style(paper_label(paper), bold=True)]
     if paper.title_zh:
         out.append(paper.title_zh)
     out.append(f"id: {paper.paper_id}")
-    if paper.link:
-        out.append(f"link: {paper.link}")
-    elif paper.search_url:
-        out.append(f"no link in the digest; search on arXiv: {paper.search_url}")
+    out.append(link_line(paper))
     if paper.category:
         out.append(f"category: {paper.category} / {paper.subcategory or '-'}")
     if paper.tags:

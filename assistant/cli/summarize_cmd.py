@@ -10,8 +10,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.present.markdown import report_markdown
 from assistant.runtime import open_runtime
-from assistant.summarize import to_markdown
 
 STAGES = {
     "retrieving": "Finding papers",
@@ -74,7 +74,7 @@ def summarize(
             )
     finally:
         runtime.close()
-    markdown = to_markdown(report)
+    markdown = report_markdown(report)
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(markdown, encoding="utf-8")

@@ -8,18 +8,17 @@ never need it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.answer.text import split_sentences
+from assistant.answer.citations import UNVERIFIED
 from assistant.config import Settings
 from assistant.errors import ConfigError
 from assistant.prompts import load_prompt
-
-_MARKERS = re.compile(r"\[\d+\]|（⚠[^）]*）|\(⚠[^)]*\)")
+from assistant.text.markers import strip_markers
+from assistant.text.sentences import split_sentences
 
 
 def make_judge(settings: Settings) -> Any | None:
@@ -55,7 +54,8 @@ class FaithfulnessJudge:
         )
 
     def claims(self, answer: str) -> list[str]:
-        return [c for c in (_MARKERS.sub("", s).strip() for s in split_sentences(answer)) if c]
+        sentences = split_sentences(answer, markers=True)
+        return [c for c in (UNVERIFIED.sub("", strip_markers(s)).strip() for s in sentences) if c]
 
     def score(self, record: dict[str, Any]) -> float | None:
         """Share of the answer's claims the judge finds supported; None when not judged."""

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.text import detect_language
 from assistant.digest.identity import normalize_ref
 from assistant.digest.model import ParseIssue
 from assistant.errors import EvalSetError
+from assistant.text.language import detect_language
 
 TYPES = {"lookup", "which-paper", "cross-lingual", "multi-paper", "unanswerable", "conversational"}
 

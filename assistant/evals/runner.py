@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.text import detect_language, in_language
 from assistant.errors import AssistantError
 from assistant.evals.questions import Question
+from assistant.text.language import detect_language, in_language
 
 OUTPUTS = "outputs.jsonl"
 

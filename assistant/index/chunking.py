@@ -26,7 +26,8 @@ import hashlib
 from dataclasses import dataclass
 
 from assistant.digest.model import SECTION_LABELS, Paper
-from assistant.index.sentences import pack_sentences, split_sentences
+from assistant.text.language import detect_language
+from assistant.text.sentences import pack_sentences, split_sentences
 from assistant.tokens import TokenCounter
 
 # The Chinese fields in the order they are grouped: what the paper does first.
@@ -90,15 +91,6 @@ def field_label(key: str) -> str:
     return SECTION_LABELS[key].split(" ", 1)[-1]
 
 
-def language_of(text: str) -> str:
-    """'zh' when at least a fifth of the letters are Chinese characters, else 'en'."""
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
-        return "en"
-    chinese = sum(1 for c in letters if "\u3400" <= c <= "\u9fff")
-    return "zh" if chinese * 5 >= len(letters) else "en"
-
-
 def context_line(paper: Paper, counter: TokenCounter) -> str:
     """The paper's name, Chinese title and category on one line."""
     name = paper.display_name
@@ -154,7 +146,7 @@ def chunk_paper(paper: Paper, params: ChunkingParams, counter: TokenCounter) -> 
                 paper_id=paper.paper_id,
                 section=section,
                 part=part,
-                language=language_of(text),
+                language=detect_language(text),
                 text=text,
                 context=context,
                 keywords=keywords,

@@ -21,7 +21,7 @@ from langchain_core.language_models import BaseChatModel
 from assistant.config import Settings
 from assistant.digest.model import Paper
 from assistant.errors import IndexStateError
-from assistant.index.chunking import SECTION_ORDER, field_parts, language_of
+from assistant.index.chunking import SECTION_ORDER, field_parts
 from assistant.index.identity import REBUILD_HINT, IndexIdentity, check_identity
 from assistant.index.ingest import expected_identity, lexical_params
 from assistant.index.lexical import fold, tokenize
@@ -29,6 +29,7 @@ from assistant.index.store import ChunkRef, IndexStore, StoredChunk
 from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 from assistant.retrieval.lexical_view import LexicalView, chroma_where
+from assistant.text.language import detect_language
 
 QUERY_CACHE_SIZE = 256  # query vectors kept, most recently used
 
@@ -162,7 +163,7 @@ class Retriever:
         }
         per_paper = self.settings.retrieval.chunks_per_paper
         query_tokens = set(candidates.tokens)
-        language = language_of(candidates.query)
+        language = detect_language(candidates.query)
 
         def evidence(f: FusedPaper) -> list[ChunkHit]:
             best = _language_first(_read(f.chunks, stored), language)[:per_paper]

@@ -1,6 +1,6 @@
 """Topic summaries with citations: map-reduce over the relevant papers of the digest."""
 
-from assistant.summarize.report import Entry, SummaryReport, Theme, to_markdown
+from assistant.summarize.report import Entry, SummaryReport, Theme
 from assistant.summarize.service import Summarizer
 
-__all__ = ["Entry", "Summarizer", "SummaryReport", "Theme", "to_markdown"]
+__all__ = ["Entry", "Summarizer", "SummaryReport", "Theme"]

@@ -10,7 +10,6 @@ only where the paper's text supports them, otherwise the paper's own sentence is
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,15 +17,20 @@ from typing import Any
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.answer.citations import check_citations, lexical_support, strip_urls
+from assistant.answer.citations import check_citations
 from assistant.answer.context import select_sentences
 from assistant.answer.result import Flag, Source
-from assistant.answer.text import detect_language, number_is_grounded, numbers, split_sentences
+from assistant.answer.support import lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError
 from assistant.prompts import load_prompt
 from assistant.summarize.grouping import group_by_similarity
 from assistant.summarize.report import Entry, SummaryReport, Theme
+from assistant.text.language import detect_language
+from assistant.text.links import strip_urls
+from assistant.text.markers import strip_markers
+from assistant.text.numbers import is_stated, numbers, unstated
+from assistant.text.sentences import split_sentences, strip_label
 
 Progress = Callable[[str, int, int], None]
 
@@ -93,18 +97,17 @@ class Summarizer:
         raw = self._ask(
             self._prompts[lang]["note"], topic=topic, paper=hit.paper.display_name, text=text
         )
-        note, urls = strip_urls(re.sub(r"\[\d+\]", "", raw).strip())
+        note, urls = strip_urls(strip_markers(raw).strip())
         if urls:
             report.flags.append(Flag("url_removed", f"{urls} URL(s) in a note"))
-        source_numbers = numbers(text)
-        grounded = all(number_is_grounded(n, source_numbers) for n in numbers(note))
+        grounded = not unstated(note, text)
         supported = lexical_support(note, text) >= self.settings.answer.min_support
         if note and grounded and supported and detect_language(note) == lang:
             return Entry(0, hit.paper, note)
         # Fall back to the paper's own most relevant sentence: nothing unsupported is shown.
         kind = "ungrounded_number" if not grounded else "unsupported_sentence"
         report.flags.append(Flag(kind, f"note for {hit.paper.display_name} replaced"))
-        line = re.sub(r"^[^:：]{1,16}[:：]\s*", "", text.split("\n")[0])
+        line = strip_label(text.split("\n")[0])
         first = next((s for s in split_sentences(line) if s), line[:200])
         return Entry(0, hit.paper, first, extractive=True)
 
@@ -116,7 +119,7 @@ class Summarizer:
         if (
             not title
             or len(title) > 60
-            or not all(number_is_grounded(n, source_numbers) for n in numbers(title))
+            or not all(is_stated(n, source_numbers) for n in numbers(title))
         ):
             return ("主题 " if lang == "zh" else "Theme ") + str(index)
         return title

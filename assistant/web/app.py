@@ -8,8 +8,9 @@ from typing import Any
 import gradio as gr
 
 from assistant.config import Settings
+from assistant.present.html import CSS, sources_html
+from assistant.present.markdown import escape_markdown
 from assistant.web.chat import ChatHandlers
-from assistant.web.render import CSS, escape_markdown, sources_html
 from assistant.web.summary_tab import summary_tab
 
 EXAMPLES = [

@@ -16,7 +16,8 @@ from typing import Any
 
 from assistant.answer.result import AnswerResult
 from assistant.errors import AssistantError
-from assistant.web.render import answer_markdown, escape_markdown, sources_html
+from assistant.present.html import sources_html
+from assistant.present.markdown import answer_markdown, escape_markdown
 
 MAX_QUESTION_CHARS = 2000
 STATUS_TEXT = {

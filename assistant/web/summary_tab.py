@@ -13,8 +13,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AssistantError
-from assistant.summarize import to_markdown
-from assistant.web.render import escape_markdown, summary_markdown
+from assistant.present.markdown import escape_markdown, report_markdown
 
 STAGES = {
     "retrieving": "Finding papers",
@@ -75,10 +74,10 @@ class SummaryHandlers:
         report = outcome["report"]
         slug = re.sub(r"[^\w\-]+", "-", topic)[:40].strip("-") or "topic"
         path = self.folder / f"summary-{slug}.md"
-        path.write_text(to_markdown(report), encoding="utf-8")
+        path.write_text(report_markdown(report), encoding="utf-8")
         seconds = report.timings.get("total_s", 0.0)
         status = f"✅ {len(report.entries)} paper(s), {seconds:.1f} s."
-        yield status, summary_markdown(report), str(path)
+        yield status, report_markdown(report, level=3), str(path)
 
 
 def summary_tab(
