@@ -32,7 +32,7 @@ from assistant.evals.metrics import percentile  # noqa: E402
 from assistant.evals.questions import load_question_set  # noqa: E402
 from assistant.evals.report import summarize  # noqa: E402
 from assistant.evals.runner import run_question  # noqa: E402
-from assistant.runtime import backend_label, open_runtime  # noqa: E402
+from assistant.runtime import Runtime, backend_label  # noqa: E402
 
 
 def spread(questions: list, n: int) -> list:
@@ -69,7 +69,7 @@ def main() -> None:
     facts = {q.id: q.answer_facts for q in chosen}
 
     started = time.perf_counter()
-    runtime = open_runtime(settings)
+    runtime = Runtime(settings)
     print(f"backend: {backend_label(settings)}; ready in {time.perf_counter() - started:.1f} s")
     service = runtime.service
     service.answer("warm-up: what is test-time scaling?")  # model load, prefix cache

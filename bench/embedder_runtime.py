@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -77,37 +76,30 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
     n = min(n, config.get("n", n))
     english, chinese = passages(n)
     check = json.loads((ROOT / "bench" / "data" / "crosslingual.json").read_text())
-    models_dir = Path(os.path.expanduser("~/.cache/digest-assistant/models"))
     start = time.perf_counter()
     if config["runtime"] == "st":
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        import torch
-        from sentence_transformers import SentenceTransformer
+        from assistant.config import load_settings
+        from assistant.llm import make_embeddings
 
         imported = time.perf_counter()
-        if config.get("threads"):
-            torch.set_num_threads(config["threads"])
-        dtype = torch.bfloat16 if config["dtype"] == "bfloat16" else torch.float32
-        model = SentenceTransformer(
-            str(models_dir / "embeddinggemma-300m"),
-            device="cpu",
-            local_files_only=True,
-            model_kwargs={"torch_dtype": dtype},
-        )
-        model.max_seq_length = config["max_seq"]
+        embedder_settings = {
+            "runtime": "sentence-transformers",
+            "dtype": config["dtype"],
+            "batch_size": config["batch"],
+            "max_seq_length": config["max_seq"],
+            "threads": config.get("threads"),
+        }
+        settings = load_settings({"embedder": embedder_settings}, env_file=None)
+        st_embedder = make_embeddings(settings, fetch_missing=False, progress=False)
 
         def docs(texts):
-            return model.encode_document(
-                texts, batch_size=config["batch"], normalize_embeddings=True
-            ).astype("float32")
+            return np.array(st_embedder.embed_documents(texts), dtype="float32")
 
         def queries(texts):
-            return model.encode_query(
-                texts, batch_size=config["batch"], normalize_embeddings=True
-            ).astype("float32")
+            return np.array([st_embedder.embed_query(t) for t in texts], dtype="float32")
 
         def tokens(text):
-            return len(model.tokenizer(text)["input_ids"])
+            return len(st_embedder.model.tokenizer(text)["input_ids"])
     elif config["runtime"] == "onnx":
         from assistant.config import load_settings
         from assistant.llm import make_embeddings
@@ -128,18 +120,13 @@ def run_one(name: str, n: int, gguf: str | None, out: str) -> dict:
     else:
         if not gguf:
             return {"config": name, "skipped": "no --gguf file given"}
-        from llama_cpp import Llama
+        from assistant.config import load_settings
+        from assistant.llm.local_llama import load_llama
 
         imported = time.perf_counter()
-        window = config["max_seq"]
-        llama = Llama(
-            model_path=gguf,
-            embedding=True,
-            n_ctx=window,
-            n_batch=window,
-            n_ubatch=window,
-            n_threads=os.cpu_count(),
-            verbose=False,
+        llm_settings = {"context_size": config["max_seq"]}
+        llama = load_llama(
+            Path(gguf), load_settings({"llm": llm_settings}, env_file=None), embedding=True
         )
         prompts = {"query": "task: search result | query: ", "document": "title: none | text: "}
 

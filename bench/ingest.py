@@ -24,9 +24,10 @@ sys.path.insert(0, str(ROOT))
 from assistant.config import load_settings, parse_overrides  # noqa: E402
 from assistant.digest import load_digests  # noqa: E402
 from assistant.index.chunking import chunk_paper  # noqa: E402
-from assistant.index.ingest import chunking_params, ingest  # noqa: E402
+from assistant.index.identity import chunking_params  # noqa: E402
+from assistant.index.ingest import ingest  # noqa: E402
 from assistant.index.store import IndexStore  # noqa: E402
-from assistant.tokens import TokenCounter  # noqa: E402
+from assistant.llm import make_embeddings, make_token_counter  # noqa: E402
 
 
 def main() -> None:
@@ -39,7 +40,7 @@ def main() -> None:
     overrides = [*args.overrides, f"paths.vectorstore={folder}"]
     settings = load_settings(parse_overrides(overrides))
     load = load_digests(settings.paths.digests)
-    counter = TokenCounter(settings.paths.models)
+    counter = make_token_counter(settings)
     chunks = [c for p in load.papers for c in chunk_paper(p, chunking_params(settings), counter)]
     embedded = [c for c in chunks if c.embedded]
     tokens = sum(counter.count(c.embed_text) for c in embedded)
@@ -57,8 +58,6 @@ def main() -> None:
         f"threads={settings.embedder.threads or 'default'}; index: {folder}"
     )
 
-    from assistant.llm import make_embeddings
-
     started = time.perf_counter()
     embeddings = make_embeddings(settings, progress=False)
     load_s = time.perf_counter() - started
@@ -66,7 +65,9 @@ def main() -> None:
 
     with IndexStore.open(settings) as store:
         started = time.perf_counter()
-        report = ingest(settings, store=store, embeddings=embeddings, load=load, rebuild=True)
+        report = ingest(
+            settings, load, store=store, embeddings=embeddings, counter=counter, rebuild=True
+        )
         full_s = time.perf_counter() - started
         print(
             f"full ingest: {full_s:.1f} s wall ({full_s + load_s:.1f} s with the embedder load), "
@@ -75,7 +76,7 @@ def main() -> None:
             f"{report.chunks_embedded / report.embed_seconds:.2f} in the embed+write loop"
         )
         started = time.perf_counter()
-        again = ingest(settings, store=store, embeddings=embeddings)
+        again = ingest(settings, load, store=store, embeddings=embeddings, counter=counter)
         print(
             f"no-op re-ingest, same process: {time.perf_counter() - started:.2f} s "
             f"(embedded {again.chunks_embedded})"

@@ -31,8 +31,8 @@ from assistant.answer.chain import standalone_without_model  # noqa: E402
 from assistant.config import load_settings, parse_overrides  # noqa: E402
 from assistant.evals.metrics import percentile, recall_at, reciprocal_rank  # noqa: E402
 from assistant.evals.questions import load_question_set  # noqa: E402
-from assistant.retrieval import open_retriever  # noqa: E402
 from assistant.retrieval.fusion import FusionParams, fuse  # noqa: E402
+from assistant.runtime import Runtime  # noqa: E402
 
 METHODS = ("bm25", "dense", "hybrid", "hybrid+rerank")
 
@@ -89,7 +89,8 @@ def main() -> None:
     print(f"questions: {len(questions)} answerable of {args.questions}")
 
     started = time.perf_counter()
-    retriever = open_retriever(settings)
+    runtime = Runtime(settings)
+    retriever = runtime.retriever
     print(f"open (embedder load, BM25 view): {time.perf_counter() - started:.1f} s")
     params = retriever.fusion_params()
     print(
@@ -124,14 +125,12 @@ def main() -> None:
     if args.no_rerank:
         del results["hybrid+rerank"]
     else:
-        from assistant.llm import make_chat_model
         from assistant.retrieval.rerank import rerank
-        from assistant.tokens import TokenCounter
 
         t0 = time.perf_counter()
-        judge = make_chat_model(settings)
+        judge = runtime.chat_model
         print(f"chat model for rerank loaded in {time.perf_counter() - t0:.1f} s")
-        counter = TokenCounter(settings.paths.models)
+        counter = runtime.counter
         width = max(10, settings.retrieval.rerank_candidates)
         for q in questions:
             hits = retriever.rank(candidates[q.id], width)
@@ -187,10 +186,9 @@ def main() -> None:
             print(f"{name:28}{r5:>7.3f}{r10:>7.3f}{mrr:>7.3f}   {x5:>7.3f}{xmrr:>7.3f}")
     if args.baseline_set:
         changed = parse_overrides(args.overrides + args.baseline_set)
-        baseline = open_retriever(load_settings(changed))
-        compare({"configured": retriever, "baseline": baseline}, questions, query_of)
-        baseline.close()
-    retriever.close()
+        with Runtime(load_settings(changed)) as other:
+            compare({"configured": retriever, "baseline": other.retriever}, questions, query_of)
+    runtime.close()
 
 
 def compare(retrievers: dict, questions, query_of) -> None:

@@ -38,6 +38,7 @@ from assistant.digest.model import SECTION_LABELS  # noqa: E402
 from assistant.evals.metrics import percentile  # noqa: E402
 from assistant.index.ingest import ingest  # noqa: E402
 from assistant.index.store import IndexStore  # noqa: E402
+from assistant.llm import make_token_counter  # noqa: E402
 from assistant.retrieval import open_retriever  # noqa: E402
 from assistant.text.sentences import split_sentences  # noqa: E402
 
@@ -122,24 +123,26 @@ def run_size(n: int, pools: dict[str, list], queries: list[str], keep: bool) -> 
         started = time.perf_counter()
         report = ingest(
             settings,
+            DigestLoad(papers=papers, files={f"synthetic-{n}.txt": "B"}),
             store=store,
             embeddings=embeddings,
-            load=DigestLoad(papers=papers, files={f"synthetic-{n}.txt": "B"}),
+            counter=make_token_counter(settings),
             batch_chunks=512,
         )
         seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    open_retriever(settings, embeddings).close()  # builds the BM25 view from Chroma, saves it
-    build_s = time.perf_counter() - started
-    started = time.perf_counter()
-    retriever = open_retriever(settings, embeddings)  # loads the saved view
-    open_s = time.perf_counter() - started
-    latency = []
-    for query in queries:
-        t0 = time.perf_counter()
-        retriever.search(query, k=10)
-        latency.append(time.perf_counter() - t0)
-    retriever.close()
+    with IndexStore.open(settings) as store:
+        started = time.perf_counter()
+        open_retriever(settings, store, embeddings)  # builds the BM25 view from Chroma, saves it
+        build_s = time.perf_counter() - started
+    with IndexStore.open(settings) as store:
+        started = time.perf_counter()
+        retriever = open_retriever(settings, store, embeddings)  # loads the saved view
+        open_s = time.perf_counter() - started
+        latency = []
+        for query in queries:
+            t0 = time.perf_counter()
+            retriever.search(query, k=10)
+            latency.append(time.perf_counter() - t0)
     size_mb = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
     print(
         f"{n:>7} papers {report.chunks:>8} chunks | ingest {seconds:7.1f} s "

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.config import load_settings, parse_overrides  # noqa: E402
 from assistant.evals.questions import load_question_set  # noqa: E402
 from assistant.present.markdown import report_markdown  # noqa: E402
-from assistant.runtime import backend_label, open_runtime  # noqa: E402
+from assistant.runtime import Runtime, backend_label  # noqa: E402
 from assistant.text.sentences import split_sentences  # noqa: E402
 
 # Multi-paper questions of the dev set, as topics (id of the question: topic).
@@ -55,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings(parse_overrides(args.overrides))
     questions = {q.id: q for q in load_question_set(ROOT / "evals" / "dev.jsonl")[0]}
-    runtime = open_runtime(settings)
+    runtime = Runtime(settings)
     print(f"backend: {backend_label(settings)}")
     totals = {
         "seconds": 0.0,

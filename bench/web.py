@@ -74,12 +74,9 @@ class TimedService:
 
 
 def fake_app(concurrency: int):
-    from assistant.answer.chain import AnswerService
     from assistant.config import load_settings
-    from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
-    from assistant.index.ingest import ingest
-    from assistant.index.store import IndexStore
-    from assistant.retrieval import open_retriever
+    from assistant.digest import load_digests
+    from assistant.runtime import Runtime
     from assistant.web.app import build_app, launch_options
 
     folder = tempfile.mkdtemp(prefix="bench-web-")
@@ -91,13 +88,10 @@ def fake_app(concurrency: int):
             "web": {"port": free_port(), "concurrency": concurrency},
         }
     )
-    embeddings = FakeEmbeddings()
-    with IndexStore.open(settings) as store:
-        ingest(settings, store=store, embeddings=embeddings)
-    retriever = open_retriever(settings, embeddings)
-    model = ScriptedChatModel(script=[extractive_reply])
-    service = TimedService(AnswerService(settings, retriever, model))
-    app = build_app(settings, service, categories=retriever.categories())
+    runtime = Runtime(settings)  # the fake embedder and the extractive fake chat model
+    runtime.ingest(load_digests(settings.paths.digests))
+    service = TimedService(runtime.service)
+    app = build_app(settings, service, categories=runtime.retriever.categories())
     app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
     return app, service, f"http://127.0.0.1:{settings.web.port}/"
 

@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings, load_settings
+from assistant.digest import load_digests
+from assistant.fakes import FakeEmbeddings
+from assistant.index.ingest import IngestReport, ingest
+from assistant.index.store import IndexStore
+from assistant.llm import make_token_counter
+from assistant.retrieval import Retriever, open_retriever
 
 FIELD_EMOJI = (
     "🎯 研究动机",
@@ -194,3 +200,39 @@ def index_settings(tmp_path: Path, **sections: dict[str, Any]) -> Settings:
     for section, values in sections.items():
         overrides.setdefault(section, {}).update(values)
     return load_settings(overrides, env_file=None)
+
+
+def ingest_into(
+    store: IndexStore, settings: Settings, paths, embeddings=None, **kwargs: Any
+) -> IngestReport:
+    """Ingest `paths` into an open store (fake embedder unless given one)."""
+    return ingest(
+        settings,
+        load_digests(list(paths)),
+        store=store,
+        embeddings=embeddings if embeddings is not None else FakeEmbeddings(),
+        counter=make_token_counter(settings),
+        **kwargs,
+    )
+
+
+def run_ingest(settings: Settings, paths, embeddings=None, **kwargs: Any) -> IngestReport:
+    """Ingest `paths` into the settings' index, opened and closed around it."""
+    with IndexStore.open(settings) as store:
+        return ingest_into(store, settings, paths, embeddings, **kwargs)
+
+
+def open_test_retriever(settings: Settings, embeddings=None, chat_model=None) -> Retriever:
+    """A retriever on the settings' index; close it with `retriever.store.close()`."""
+    store = IndexStore.open(settings)
+    try:
+        return open_retriever(
+            settings,
+            store,
+            embeddings or FakeEmbeddings(),
+            chat_model=chat_model,
+            counter=make_token_counter(settings),
+        )
+    except BaseException:
+        store.close()
+        raise

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from assistant.config import load_settings
-from assistant.embedders.gemma_graph import MODULE_TYPES, model_config, sliding_window
-from assistant.embedders.gemma_onnx import KEY_FILES, WEIGHT_FILES, cached_graph, graph_key
 from assistant.errors import ModelError
 from assistant.llm import make_embeddings
+from assistant.llm.gemma_graph import MODULE_TYPES, model_config, sliding_window
+from assistant.llm.gemma_onnx import KEY_FILES, WEIGHT_FILES, cached_graph, graph_key
 
 GEMMA_CONFIG = {
     "model_type": "gemma3_text",
@@ -202,7 +202,7 @@ def test_an_incomplete_folder_is_named_not_a_traceback(tmp_path: Path) -> None:
 def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.embedders import gemma_onnx
+    from assistant.llm import gemma_onnx
 
     folder = stub_model_files(tmp_path / "gemma")
     monkeypatch.setattr(gemma_onnx, "build_graph", lambda folder, **options: b"graph")
@@ -220,7 +220,7 @@ def test_a_graph_that_cannot_be_cached_says_where_and_leaves_nothing_behind(
 def test_graphs_of_older_files_are_removed_and_both_precisions_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant.embedders import gemma_onnx
+    from assistant.llm import gemma_onnx
 
     folder = stub_model_files(tmp_path / "gemma")
     built: list[dict] = []

@@ -163,7 +163,10 @@ def test_the_optional_judge_scores_claims_against_the_context(tmp_path):
     verdicts = ScriptedChatModel(script=["yes", "no"])
     judge = FaithfulnessJudge(load_settings(), verdicts)
     records = run_eval(service, questions[:1], tmp_path, judge=judge)
-    assert records[0]["faithfulness"] in (0.0, 0.5, 1.0)
+    claims = judge.claims(records[0]["answer"])
+    assert claims and not records[0]["abstained"]
+    # The first claim is judged supported, every later one not.
+    assert records[0]["faithfulness"] == pytest.approx(1 / len(claims))
     assert "KV" in verdicts.prompts[0][0].content  # the judge saw the context
     claim_prompt = verdicts.prompts[0][0].content
     assert "Claim:" in claim_prompt and "[1]" not in claim_prompt.split("Claim:")[1]
@@ -171,9 +174,9 @@ def test_the_optional_judge_scores_claims_against_the_context(tmp_path):
 
 def test_judging_is_off_by_default_and_a_half_configured_judge_is_an_error():
     from assistant.errors import ConfigError
-    from assistant.evals.judge import make_judge
+    from assistant.llm import make_judge_model
 
-    assert make_judge(load_settings()) is None
+    assert make_judge_model(load_settings()) is None
     settings = load_settings({"eval": {"judge_backend": "openai-compatible"}})
     with pytest.raises(ConfigError, match="judge_base_url"):
-        make_judge(settings)
+        make_judge_model(settings)

@@ -10,20 +10,20 @@ import pytest
 
 from assistant.errors import IndexStateError
 from assistant.fakes import FakeEmbeddings
-from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
-from assistant.retrieval import open_retriever
-from tests.index_support import PAPERS_A, PAPERS_B, index_settings, write_digests
+from tests.index_support import (
+    PAPERS_A,
+    PAPERS_B,
+    index_settings,
+    open_test_retriever,
+    run_ingest,
+    write_digests,
+)
 
 
 @pytest.fixture
 def digests(tmp_path):
     return write_digests(tmp_path / "digests")
-
-
-def run_ingest(settings, paths, embeddings, **kwargs):
-    with IndexStore.open(settings) as store:
-        return ingest(settings, paths, store=store, embeddings=embeddings, **kwargs)
 
 
 def test_first_ingest_indexes_everything_and_a_second_embeds_nothing(tmp_path, digests):
@@ -98,7 +98,7 @@ def test_ingesting_one_file_leaves_the_papers_of_other_files_alone(tmp_path, dig
     run_ingest(settings, digests, FakeEmbeddings())
     write_digests(tmp_path / "digests", papers_b=PAPERS_B[:2])
 
-    report = run_ingest(settings, [b_file], FakeEmbeddings())
+    report = run_ingest(settings, [b_file], FakeEmbeddings(), prune=True)
     assert report.papers_removed == 3  # from digest_b.txt only
     with IndexStore.open(settings) as store:
         ids = {p.paper_id for p in store.papers()}
@@ -127,7 +127,7 @@ def test_an_index_built_differently_is_refused_with_the_rebuild_command(tmp_path
     run_ingest(index_settings(tmp_path), digests, FakeEmbeddings())
     other = index_settings(tmp_path, index={"chunk_tokens": 200})
     with pytest.raises(IndexStateError) as raised:
-        open_retriever(other, FakeEmbeddings())
+        open_test_retriever(other, FakeEmbeddings())
     assert "assistant ingest --rebuild" in str(raised.value)
     assert "chunking" in str(raised.value)
     with pytest.raises(IndexStateError, match="--rebuild"):
@@ -135,7 +135,7 @@ def test_an_index_built_differently_is_refused_with_the_rebuild_command(tmp_path
 
     report = run_ingest(other, digests, FakeEmbeddings(), rebuild=True)
     assert report.rebuilt and report.chunks_added == report.chunks
-    open_retriever(other, FakeEmbeddings()).close()
+    open_test_retriever(other, FakeEmbeddings()).store.close()
 
 
 def test_the_search_breadth_is_set_on_new_and_existing_indexes_without_a_rebuild(tmp_path, digests):
@@ -148,9 +148,9 @@ def test_the_search_breadth_is_set_on_new_and_existing_indexes_without_a_rebuild
     assert ef_search(index_settings(tmp_path, index={"ef_search": 120})) == 120
     wider = index_settings(tmp_path, index={"ef_search": 500})
     assert ef_search(wider) == 500  # an existing index takes the setting when opened
-    retriever = open_retriever(wider, FakeEmbeddings())
+    retriever = open_test_retriever(wider, FakeEmbeddings())
     assert retriever.search("KV cache compression", k=1)  # and still searches
-    retriever.close()
+    retriever.store.close()
     assert run_ingest(wider, digests, FakeEmbeddings()).chunks_added == 0  # no rebuild
 
 
@@ -158,16 +158,18 @@ def test_another_embedder_or_dimension_is_refused(tmp_path, digests):
     settings = index_settings(tmp_path)
     run_ingest(settings, digests, FakeEmbeddings(dimension=256))
     with pytest.raises(IndexStateError, match="embedder"):
-        open_retriever(index_settings(tmp_path, embedder={"backend": "local"}), FakeEmbeddings())
-    retriever = open_retriever(settings, FakeEmbeddings(dimension=64))
+        open_test_retriever(
+            index_settings(tmp_path, embedder={"backend": "local"}), FakeEmbeddings()
+        )
+    retriever = open_test_retriever(settings, FakeEmbeddings(dimension=64))
     with pytest.raises(IndexStateError, match="64-dimensional"):
         retriever.search("KV cache")
-    retriever.close()
+    retriever.store.close()
 
 
 def test_no_index_yet_says_to_run_ingest(tmp_path):
     with pytest.raises(IndexStateError, match="assistant ingest"):
-        open_retriever(index_settings(tmp_path), FakeEmbeddings())
+        open_test_retriever(index_settings(tmp_path), FakeEmbeddings())
 
 
 class InterruptAfter(FakeEmbeddings):
@@ -189,11 +191,11 @@ def test_an_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, diges
     with pytest.raises(KeyboardInterrupt):
         run_ingest(settings, digests, InterruptAfter(2), batch_chunks=4)
 
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     partial = retriever.papers()
     assert 0 < len(partial) < 7
     assert retriever.search("KV cache compression")  # usable as it is
-    retriever.close()
+    retriever.store.close()
 
     emb = FakeEmbeddings()
     report = run_ingest(settings, digests, emb)
@@ -211,14 +213,14 @@ def test_core_mode_embeds_a_few_chunks_and_keeps_every_chunk_searchable(tmp_path
     report = run_ingest(settings, digests, emb)
     assert report.chunks_embedded == sum(emb.calls) < report.chunks
     assert report.chunks_added == report.chunks
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     candidates = retriever.candidates("LongBench 0.5% accuracy loss training-free")
     assert {c.section for c, _ in candidates.dense} <= {"summary", "problem"}
     assert "abstract" in {c.section for c, _ in candidates.lexical}  # BM25 sees everything
     hits = retriever.search("LongBench 0.5% accuracy loss training-free", k=1)
     assert hits[0].paper.display_name == "KVZip" and hits[0].dense_similarity > 0
     assert [c.section for c in retriever.chunks_of(hits[0].paper.paper_id)][-1] == "abstract"
-    retriever.close()
+    retriever.store.close()
 
     write_digests(tmp_path / "digests", papers_b=PAPERS_B[1:])
     again = run_ingest(settings, digests, FakeEmbeddings())
@@ -246,9 +248,9 @@ def test_changing_the_dense_scope_moves_chunks_without_a_rebuild(tmp_path, diges
         assert len(embedded) == first.chunks_embedded
         assert len(lexical) == first.chunks - first.chunks_embedded
     assert not run_ingest(core, digests, FakeEmbeddings()).changed
-    retriever = open_retriever(core, FakeEmbeddings())
+    retriever = open_test_retriever(core, FakeEmbeddings())
     assert retriever.search("KV cache", k=1)[0].paper.display_name == "KVZip"
-    retriever.close()
+    retriever.store.close()
 
 
 def test_unchanged_papers_are_not_even_chunked_once_the_index_is_settled(
@@ -257,7 +259,7 @@ def test_unchanged_papers_are_not_even_chunked_once_the_index_is_settled(
     settings = index_settings(tmp_path)
     with pytest.raises(KeyboardInterrupt):
         run_ingest(settings, digests, InterruptAfter(1), batch_chunks=2)
-    module = sys.modules["assistant.index.ingest"]
+    module = sys.modules["assistant.index.plan"]
     chunked = []
     real_chunk_paper = module.chunk_paper
 

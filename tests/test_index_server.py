@@ -13,10 +13,15 @@ import pytest
 
 from assistant.errors import BackendError
 from assistant.fakes import FakeEmbeddings
-from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
-from assistant.retrieval import SearchFilters, open_retriever
-from tests.index_support import PAPERS_B, index_settings, write_digests
+from assistant.retrieval import SearchFilters
+from tests.index_support import (
+    PAPERS_B,
+    index_settings,
+    ingest_into,
+    open_test_retriever,
+    write_digests,
+)
 
 pytestmark = pytest.mark.server
 
@@ -66,13 +71,13 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server):
     digests = write_digests(tmp_path / "digests")
     with IndexStore.open(settings) as store:
         assert store.location == f"http://127.0.0.1:{chroma_server}"
-        first = ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
-        again = ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
+        first = ingest_into(store, settings, digests)
+        again = ingest_into(store, settings, digests)
     assert first.chunks_added == first.chunks and not again.changed
     assert not (tmp_path / "vectorstore").exists()  # nothing written to the local folder
 
-    retriever = open_retriever(settings, FakeEmbeddings())
-    other = open_retriever(settings, FakeEmbeddings())  # no folder lock in server mode
+    retriever = open_test_retriever(settings, FakeEmbeddings())
+    other = open_test_retriever(settings, FakeEmbeddings())  # no folder lock in server mode
     hits = retriever.search("压缩 KV 缓存 显存", k=3)
     assert hits[0].paper.display_name == "KVZip"
     assert hits[0].paper.tags == ["KV cache", "long context"]  # the full record, from Chroma
@@ -85,11 +90,11 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server):
     # Another client changes the index: the open retriever notices and reloads.
     write_digests(tmp_path / "digests", papers_b=PAPERS_B[:4])
     with IndexStore.open(settings) as store:
-        assert ingest(settings, digests, store=store, embeddings=FakeEmbeddings()).papers_removed
+        assert ingest_into(store, settings, digests).papers_removed
     names = {h.paper.display_name for h in other.search("思维链 长度 强化学习", k=7)}
     assert "ShortCoT" not in names
-    retriever.close()
-    other.close()
+    retriever.store.close()
+    other.store.close()
 
 
 def test_an_unreachable_server_is_a_backend_error(tmp_path):

@@ -8,12 +8,12 @@ import time
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.chat_models.guarded import GuardedChatModel
 from assistant.config import load_settings
-from assistant.embedders.openai_compatible import OpenAICompatibleEmbeddings
 from assistant.errors import BackendError, ConfigError, ModelError
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel
 from assistant.llm import context_window, count_prompt_tokens, make_chat_model, make_embeddings
+from assistant.llm.guarded import GuardedChatModel
+from assistant.llm.openai_embeddings import OpenAICompatibleEmbeddings
 from tests.openai_stub import OpenAIStub, SilentServer
 
 QUESTION = [SystemMessage("Answer briefly."), HumanMessage("What is RAG?")]

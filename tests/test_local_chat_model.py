@@ -7,10 +7,10 @@ import sys
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-from assistant.chat_models.llama_server import LlamaServer
-from assistant.chat_models.local_llama import LocalLlamaChatModel
-from assistant.embedders.local import LocalSentenceEmbeddings
 from assistant.errors import BackendError
+from assistant.llm.llama_server import LlamaServer
+from assistant.llm.local_embeddings import LocalSentenceEmbeddings
+from assistant.llm.local_llama import LocalLlamaChatModel
 
 
 class EchoEngine:

@@ -12,10 +12,10 @@ import math
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from assistant.chat_models.local_llama import LocalLlamaChatModel
 from assistant.config import Settings, load_settings
 from assistant.errors import ModelError
 from assistant.llm import count_prompt_tokens, make_chat_model, make_embeddings
+from assistant.llm.local_llama import LocalLlamaChatModel
 
 pytestmark = pytest.mark.models
 

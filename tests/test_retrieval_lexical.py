@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.fakes import FakeEmbeddings
-from assistant.index.ingest import ingest
 from assistant.index.lexical import LexicalIndex, LexicalParams, tokenize
 from assistant.index.store import IndexStore
-from assistant.retrieval import open_retriever
 from assistant.retrieval.lexical_view import LexicalView
-from tests.index_support import PAPERS_B, index_settings, write_digests
+from tests.index_support import (
+    PAPERS_B,
+    index_settings,
+    ingest_into,
+    open_test_retriever,
+    write_digests,
+)
 
 
 def test_chinese_is_cut_in_search_mode_and_english_lower_cased():
@@ -45,16 +49,16 @@ def built(tmp_path):
     settings = index_settings(tmp_path)
     digests = write_digests(tmp_path / "digests")
     with IndexStore.open(settings) as store:
-        ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
+        ingest_into(store, settings, digests)
     return settings, digests
 
 
 def test_the_bm25_view_is_saved_and_reused_until_the_index_changes(built, monkeypatch):
     settings, digests = built
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     cache = retriever.store.lexical_cache
     first = retriever.search("KV 缓存", k=1)
-    retriever.close()
+    retriever.store.close()
     assert (cache / "revision").is_file()
 
     def no_rebuild(*args, **kwargs):
@@ -62,36 +66,36 @@ def test_the_bm25_view_is_saved_and_reused_until_the_index_changes(built, monkey
 
     with monkeypatch.context() as patch:
         patch.setattr(LexicalView, "build", classmethod(no_rebuild))
-        retriever = open_retriever(settings, FakeEmbeddings())
+        retriever = open_test_retriever(settings, FakeEmbeddings())
         assert retriever.search("KV 缓存", k=1)[0].paper.paper_id == first[0].paper.paper_id
-        retriever.close()
+        retriever.store.close()
 
     write_digests(digests[0].parent, papers_b=PAPERS_B[:2])
     with IndexStore.open(settings) as store:
-        assert ingest(settings, digests, store=store, embeddings=FakeEmbeddings()).changed
-    retriever = open_retriever(settings, FakeEmbeddings())
+        assert ingest_into(store, settings, digests, prune=True).changed
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     names = {h.paper.display_name for h in retriever.search("智能体 网页 搜索", k=7)}
-    retriever.close()
+    retriever.store.close()
     assert "WebPilot" not in names
 
 
 def test_a_damaged_cache_is_rebuilt(built):
     settings, _ = built
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     cache = retriever.store.lexical_cache
-    retriever.close()
+    retriever.store.close()
     (cache / "chunks.json").write_text("{not json")
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     assert retriever.search("GuardSpace", k=1)[0].paper.display_name == "GuardSpace"
-    retriever.close()
+    retriever.store.close()
 
 
 def test_a_retriever_open_during_an_ingest_in_the_same_process_sees_the_result(built):
     settings, digests = built
-    retriever = open_retriever(settings, FakeEmbeddings())
+    retriever = open_test_retriever(settings, FakeEmbeddings())
     assert retriever.search("ShortCoT 思维链", k=1)[0].paper.display_name == "ShortCoT"
     write_digests(digests[0].parent, papers_b=PAPERS_B[:4])
-    ingest(settings, digests, store=retriever.store, embeddings=FakeEmbeddings())
+    ingest_into(retriever.store, settings, digests)
     names = {h.paper.display_name for h in retriever.search("ShortCoT 思维链", k=7)}
     assert "ShortCoT" not in names
-    retriever.close()
+    retriever.store.close()

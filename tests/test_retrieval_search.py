@@ -11,13 +11,12 @@ from langchain_core.retrievers import BaseRetriever
 
 from assistant.digest.model import Paper
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel
-from assistant.index.ingest import ingest
 from assistant.index.store import IndexStore
-from assistant.retrieval import ChunkHit, PaperHit, SearchFilters, hit_json, open_retriever
+from assistant.retrieval import ChunkHit, PaperHit, SearchFilters, hit_json
 from assistant.retrieval.fusion import FusionParams
 from assistant.retrieval.rerank import rerank
 from tests.conftest import ROOT
-from tests.index_support import index_settings, write_digests
+from tests.index_support import index_settings, ingest_into, open_test_retriever, write_digests
 
 
 @pytest.fixture(scope="module")
@@ -27,15 +26,15 @@ def index(tmp_path_factory):
     settings = index_settings(tmp_path)
     digests = write_digests(tmp_path / "digests")
     with IndexStore.open(settings) as store:
-        ingest(settings, digests, store=store, embeddings=FakeEmbeddings())
+        ingest_into(store, settings, digests)
     return settings, digests
 
 
 @pytest.fixture
 def retriever(index):
-    retriever = open_retriever(index[0], FakeEmbeddings())
+    retriever = open_test_retriever(index[0], FakeEmbeddings())
     yield retriever
-    retriever.close()
+    retriever.store.close()
 
 
 def names(hits) -> list[str]:
@@ -198,9 +197,9 @@ def test_search_with_rerank_on_asks_the_chat_model(index):
     settings = index[0].model_copy(deep=True)
     settings.retrieval.rerank = True
     judge = ScriptedChatModel(script=[judge_says_yes_to("ShortCoT")])
-    retriever = open_retriever(settings, FakeEmbeddings(), judge)
+    retriever = open_test_retriever(settings, FakeEmbeddings(), judge)
     hits = retriever.search("强化学习 推理", k=3)
-    retriever.close()
+    retriever.store.close()
     assert len(judge.prompts) == 7  # every paper (fewer than rerank_candidates)
     assert "强化学习 推理" in judge.prompts[0][-1].content
     assert names(hits)[0] == "ShortCoT" and hits[0].rerank == "yes"
@@ -214,11 +213,11 @@ def test_a_repeated_query_reuses_its_vector(index):
             CountingEmbeddings.queries += 1
             return super().embed_query(text)
 
-    retriever = open_retriever(index[0], CountingEmbeddings())
+    retriever = open_test_retriever(index[0], CountingEmbeddings())
     first = retriever.search("KV cache", k=3)
     again = retriever.search("KV cache", k=3)
     retriever.search("GuardSpace", k=3)
-    retriever.close()
+    retriever.store.close()
     assert CountingEmbeddings.queries == 2
     assert names(first) == names(again)
 

@@ -16,7 +16,7 @@ word, and the grounding check. One retry when the answer is in the wrong languag
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,9 +33,9 @@ from assistant.answer.support import SupportFn, lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ConfigError
 from assistant.prompts import load_prompt
+from assistant.seams import History, PaperSearch
 from assistant.text.language import detect_language, in_language
 
-History = Sequence[dict[str, str]]
 # tiktoken counts are a little lower than the local model's own tokenizer on Chinese text;
 # budgets against the model's context keep this margin.
 _TOKENIZER_MARGIN = 1.15
@@ -71,20 +71,16 @@ class AnswerService:
     def __init__(
         self,
         settings: Settings,
-        retriever: Any,
+        retriever: PaperSearch,
         chat_model: BaseChatModel,
         *,
-        count_tokens: Any = None,
+        count_tokens: Callable[[str], int],
         support: SupportFn = lexical_support,
     ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.chat_model = chat_model
         self.support = support
-        if count_tokens is None:
-            from assistant.llm import make_token_counter
-
-            count_tokens = make_token_counter(settings).count
         self.count_tokens = count_tokens
         folder = settings.paths.prompts
         # Loading every prompt now fails fast on a broken prompt file, before any question.

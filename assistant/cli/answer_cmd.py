@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -16,7 +15,8 @@ from assistant.answer.result import RELATED_LABELS, AnswerResult
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.errors import UserError
 from assistant.present.papers import link_line, paper_label
-from assistant.runtime import open_runtime
+from assistant.runtime import Runtime
+from assistant.seams import AnswerStream
 
 backend_option = click.option(
     "--backend",
@@ -61,7 +61,7 @@ def sources_text(result: AnswerResult) -> str:
 
 
 def stream_to_terminal(
-    service: Any, question: str, history: list[dict[str, str]], console: Console
+    service: AnswerStream, question: str, history: list[dict[str, str]], console: Console
 ) -> AnswerResult:
     """Show the answer as it is written, then replace it with the checked text."""
     result: AnswerResult | None = None
@@ -108,15 +108,12 @@ def ask(
     """Answer one question with citations to the digest's papers."""
     settings = app.settings(llm={"backend": backend})
     history = read_history(history_file)
-    runtime = open_runtime(settings)
-    try:
+    with Runtime(settings) as runtime:
         if as_json:
             result = runtime.service.answer(question, history=history)
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         else:
             stream_to_terminal(runtime.service, question, history, Console())
-    finally:
-        runtime.close()
 
 
 @cli.command("chat")
@@ -126,11 +123,12 @@ def chat(app: AppContext, backend: str | None) -> None:
     """A conversation in the terminal (/new, /sources, /quit)."""
     settings = app.settings(llm={"backend": backend})
     console = Console()
-    runtime = open_runtime(settings)
+    runtime = Runtime(settings)
     history: list[dict[str, str]] = []
     last: AnswerResult | None = None
-    console.print("Ask about the digest. Commands: /new, /sources, /quit.", style="dim")
     try:
+        service = runtime.service  # the models load now, not at the first question
+        console.print("Ask about the digest. Commands: /new, /sources, /quit.", style="dim")
         while True:
             try:
                 line = console.input("[bold]> [/bold]").strip()
@@ -149,7 +147,7 @@ def chat(app: AppContext, backend: str | None) -> None:
                 console.print(text or "No sources yet.", markup=False, highlight=False)
                 continue
             try:
-                last = stream_to_terminal(runtime.service, line, history, console)
+                last = stream_to_terminal(service, line, history, console)
             except UserError as exc:  # a failed answer does not end the conversation
                 console.print(f"Error: {exc}", style="red", markup=False, highlight=False)
                 continue

@@ -12,13 +12,14 @@ from assistant import __version__
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.config import describe_settings
+from assistant.errors import ConfigError
 from assistant.evals.compare import compare_markdown, compare_runs
-from assistant.evals.judge import FaithfulnessJudge, make_judge
 from assistant.evals.questions import load_question_set
 from assistant.evals.report import full_summary, write_report
 from assistant.evals.runner import done_ids, read_outputs, run_eval
+from assistant.fakes import ScriptedChatModel
 from assistant.models.status import active_chat, active_embedder
-from assistant.runtime import open_runtime
+from assistant.runtime import Runtime
 
 
 @cli.group("eval")
@@ -57,11 +58,14 @@ def run(
     already = done_ids(out_dir) & {q.id for q in questions}
     if already:
         click.echo(f"Resuming: {len(already)} question(s) already in {out_dir}.", err=True)
-    judge_model = None if retrieval_only else make_judge(settings)
-    judge = FaithfulnessJudge(settings, judge_model) if judge_model is not None else None
-    runtime = open_runtime(settings, need_chat=not retrieval_only)
+    runtime = Runtime(settings)
+    if retrieval_only and not settings.retrieval.rerank:
+        # No chat model is loaded: one that refuses every call stands in.
+        refuse = ConfigError("A retrieval-only run calls no chat model.")
+        runtime = Runtime(settings, chat_model=ScriptedChatModel(script=[refuse]))
     started = time.time()
     try:
+        judge = None if retrieval_only else runtime.judge
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

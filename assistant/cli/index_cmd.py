@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import click
-from langchain_core.embeddings import Embeddings
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -19,41 +18,46 @@ from rich.progress import (
 )
 
 from assistant.cli.app import AppContext, cli, pass_app
-from assistant.config import Settings
 from assistant.digest import load_digests
-from assistant.index.ingest import IngestProgress, IngestReport, ingest
-from assistant.index.store import IndexStore
+from assistant.errors import UserError
+from assistant.index.ingest import IngestProgress, IngestReport
 from assistant.present.papers import link_line, paper_label
-from assistant.retrieval import PaperHit, SearchFilters, hit_json, open_retriever
+from assistant.retrieval import PaperHit, SearchFilters, hit_json
 from assistant.retrieval.lexical_view import LexicalView
+from assistant.runtime import Runtime
 
 
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--rebuild", is_flag=True, help="Delete the index and build it again from scratch.")
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Build the index again from scratch (beside the old one, which stays until done).",
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove the papers a file no longer has even when that is more than half of them.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @pass_app
-def ingest_command(app: AppContext, paths: tuple[Path, ...], rebuild: bool, quiet: bool) -> None:
+def ingest_command(
+    app: AppContext, paths: tuple[Path, ...], rebuild: bool, prune: bool, quiet: bool
+) -> None:
     """Index digest files (default: the bundled digest); only new or changed text is embedded.
 
-    Safe to interrupt: the index stays usable and the next run continues.
+    Safe to interrupt: the index stays usable and the next run continues. A file with an
+    error removes nothing from the index, and the command then exits with code 2.
     """
     settings = app.settings()
     load = load_digests(list(paths) or settings.paths.digests)
     for issue in load.issues[:20]:
-        click.secho(str(issue), fg="yellow", err=True)
+        click.secho(str(issue), fg="yellow" if issue.level == "warning" else "red", err=True)
     if len(load.issues) > 20:
         click.secho(f"... and {len(load.issues) - 20} more problems.", fg="yellow", err=True)
-    with IndexStore.open(settings) as store, IngestBar(quiet) as bar:
+    with Runtime(settings, model_progress=False) as runtime, IngestBar(quiet) as bar:
         try:
-            report = ingest(
-                settings,
-                store=store,
-                load=load,
-                rebuild=rebuild,
-                embeddings=lambda: _make_embeddings(settings),
-                progress=bar.update,
-            )
+            report = runtime.ingest(load, rebuild=rebuild, prune=prune, progress=bar.update)
         except KeyboardInterrupt:
             bar.stop()
             click.secho(
@@ -63,14 +67,27 @@ def ingest_command(app: AppContext, paths: tuple[Path, ...], rebuild: bool, quie
             )
             raise
         if report.changed or report.papers_removed:
-            LexicalView.open(store)  # build and save the BM25 view now, not at the first search
-    click.echo(_summary(report, store.location))
-
-
-def _make_embeddings(settings: Settings) -> Embeddings:
-    from assistant.llm import make_embeddings
-
-    return make_embeddings(settings, progress=False)
+            # Build and save the BM25 view now, not at the first search.
+            LexicalView.open(runtime.store)
+        location = runtime.store.location
+    click.echo(_summary(report, location))
+    for kept in report.kept:
+        why = (
+            "the file had an error"
+            if kept.reason == "error"
+            else "that is more than half of its papers (add --prune if this is intended)"
+        )
+        click.secho(
+            f"{kept.file}: kept {kept.papers} paper(s) the file no longer has, because {why}.",
+            fg="yellow",
+            err=True,
+        )
+    if report.error_files:
+        raise UserError(
+            f"{len(report.error_files)} file(s) had errors (listed above); nothing of theirs "
+            "was removed from the index.",
+            hint="Fix those files and run `assistant ingest` again.",
+        )
 
 
 class IngestBar:
@@ -158,8 +175,8 @@ def search_command(
     """The papers that best match QUERY (Chinese or English), with link, score and snippet."""
     settings = app.settings(retrieval={"rerank": rerank})
     filters = SearchFilters(categories or None, tags or None, sources or None)
-    retriever = open_retriever(settings)
-    try:
+    with Runtime(settings) as runtime:
+        retriever = runtime.retriever
         if categories:
             known = retriever.categories()
             unknown = [c for c in categories if c.casefold() not in {x.casefold() for x in known}]
@@ -172,8 +189,6 @@ def search_command(
         started = time.perf_counter()
         hits = retriever.search(query, k=k, filters=filters)
         elapsed = time.perf_counter() - started
-    finally:
-        retriever.close()
     if as_json:
         click.echo(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
         return

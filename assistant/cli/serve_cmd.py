@@ -12,7 +12,9 @@ from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.cli.index_cmd import IngestBar
 from assistant.config import Settings
+from assistant.digest import load_digests
 from assistant.errors import UserError
+from assistant.runtime import Runtime
 
 
 def read_logins(pairs: tuple[str, ...], auth_file: Path | None) -> list[str]:
@@ -42,25 +44,23 @@ def read_logins(pairs: tuple[str, ...], auth_file: Path | None) -> list[str]:
     return logins
 
 
-def prepare(settings: Settings, console: Console):  # -> Runtime
+def prepare(settings: Settings, console: Console) -> Runtime:
     """Models (fetched and verified if missing), the index (built if missing), the service."""
-    from assistant.index.ingest import ingest
-    from assistant.index.store import IndexStore
-    from assistant.llm import make_chat_model, make_embeddings
-    from assistant.models import ensure_models
-    from assistant.runtime import open_runtime
-
-    # Every model file the settings use (token counts included), before anything loads.
-    ensure_models(settings)
-    console.print("Loading the models…", style="dim")
-    embeddings = make_embeddings(settings)
-    chat_model = make_chat_model(settings)
-    with IndexStore.open(settings) as store:
+    runtime = Runtime(settings)
+    try:
+        # Every model file the settings use (token counts included), before anything loads.
+        runtime.fetch_models()
+        store = runtime.store
         if not store.exists() or store.chunk_count() == 0:
             console.print(f"Building the index at {store.location} (first run only)…")
             with IngestBar(quiet=False) as bar:
-                ingest(settings, store=store, embeddings=embeddings, progress=bar.update)
-    return open_runtime(settings, chat_model=chat_model, embeddings=embeddings)
+                runtime.ingest(load_digests(settings.paths.digests), progress=bar.update)
+        console.print("Loading the models…", style="dim")
+        runtime.warm()
+    except BaseException:
+        runtime.close()
+        raise
+    return runtime
 
 
 @cli.command("serve")

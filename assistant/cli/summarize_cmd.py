@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.present.markdown import report_markdown
-from assistant.runtime import open_runtime
+from assistant.runtime import Runtime
 
 STAGES = {
     "retrieving": "Finding papers",
@@ -54,7 +54,7 @@ def summarize(
 
     settings = app.settings(llm={"backend": backend})
     filters = SearchFilters(categories=list(categories)) if categories else None
-    runtime = open_runtime(settings)
+    runtime = Runtime(settings)
     console = Console(stderr=True)
     try:
         with Progress(

@@ -37,15 +37,26 @@ def detect_format(lines: list[str]) -> str | None:
     return None
 
 
-def _decode(file: str, raw: bytes, issues: list[ParseIssue]) -> str:
-    """UTF-8 text; undecodable bytes become U+FFFD and each such line is reported."""
+# Undecodable bytes as a share of a file's non-ASCII characters: a UTF-8 file with a few
+# damaged bytes stays well below this (it is read as UTF-8, damage replaced); a file in
+# another encoding (GB18030, Big5, …) is nearly all damage to a UTF-8 reader.
+_DAMAGED_SHARE = 0.2
+
+
+def _decode(file: str, raw: bytes, issues: list[ParseIssue]) -> str | None:
+    """The file's text: UTF-8, else the encoding detected (GB18030, Big5, …), else None
+    (an error is recorded and nothing of the file is used)."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        bad = [n for n, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line]
+        pass
+    text = raw.decode("utf-8", errors="replace")
+    bad = [n for n, line in enumerate(text.split("\n"), start=1) if "\ufffd" in line]
+    damaged = text.count("\ufffd")
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    if damaged <= _DAMAGED_SHARE * non_ascii:
         shown = ", ".join(str(n) for n in bad[:5]) + (" …" if len(bad) > 5 else "")
         issues.append(
             ParseIssue(
@@ -57,6 +68,31 @@ def _decode(file: str, raw: bytes, issues: list[ParseIssue]) -> str:
             )
         )
         return text
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(raw).best()
+    if guess is None or guess.encoding in ("utf_8", "ascii"):
+        issues.append(
+            ParseIssue(
+                file,
+                bad[0],
+                "error",
+                "file is not UTF-8 and its encoding could not be recognised; nothing of it "
+                "was read. Re-save it as UTF-8.",
+            )
+        )
+        return None
+    name = guess.encoding.replace("_", "-").upper()
+    issues.append(
+        ParseIssue(
+            file,
+            1,
+            "warning",
+            f"file is encoded as {name}, not UTF-8; it was read as {name}. Re-save it as "
+            "UTF-8 to avoid this guess.",
+        )
+    )
+    return str(guess)
 
 
 def read_digest_file(path: Path) -> tuple[list[Paper], list[ParseIssue], str | None]:
@@ -72,7 +108,10 @@ def read_digest_file(path: Path) -> tuple[list[Paper], list[ParseIssue], str | N
             ParseIssue(file, 1, "error", "file is empty; expected a digest in format A or B.")
         )
         return [], issues, None
-    lines = _decode(file, raw, issues).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = _decode(file, raw, issues)
+    if text is None:
+        return [], issues, None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     fmt = detect_format(lines)
     if fmt is None:
         issues.append(

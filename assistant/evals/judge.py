@@ -15,35 +15,9 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.answer.citations import UNVERIFIED
 from assistant.config import Settings
-from assistant.errors import ConfigError
 from assistant.prompts import load_prompt
 from assistant.text.markers import strip_markers
 from assistant.text.sentences import split_sentences
-
-
-def make_judge(settings: Settings) -> Any | None:
-    """The judge chat model from the eval settings, or None when judging is off."""
-    cfg = settings.eval
-    if cfg.judge_backend == "none":
-        return None
-    if cfg.judge_backend == "openai-compatible" and not (cfg.judge_base_url and cfg.judge_model):
-        raise ConfigError(
-            "The judge needs eval.judge_base_url and eval.judge_model.",
-            hint="Set both, or eval.judge_backend=none to skip judging.",
-        )
-    from assistant.llm import make_chat_model
-
-    llm = settings.llm.model_copy(
-        update={
-            "backend": cfg.judge_backend,
-            "model": cfg.judge_model,
-            "base_url": cfg.judge_base_url,
-            "api_key": cfg.judge_api_key,
-            "temperature": 0.0,
-            "max_answer_tokens": 8,
-        }
-    )
-    return make_chat_model(settings.model_copy(update={"llm": llm}))
 
 
 class FaithfulnessJudge:

@@ -13,6 +13,8 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import IndexStateError
+from assistant.index.chunking import ChunkingParams
+from assistant.index.lexical import LexicalParams
 
 SCHEMA_VERSION = 1
 REBUILD_HINT = "Run `assistant ingest --rebuild` to rebuild the index with the current settings."
@@ -67,6 +69,29 @@ def embedder_identity(settings: Settings) -> str:
     if emb.backend == "local" and emb.runtime == "onnx" and emb.onnx_precision == "int8":
         name += INT8
     return name
+
+
+def chunking_params(settings: Settings) -> ChunkingParams:
+    return ChunkingParams(
+        max_tokens=settings.index.chunk_tokens,
+        zh_fields_per_chunk=settings.index.zh_fields_per_chunk,
+        dense=settings.index.dense_scope,
+    )
+
+
+def lexical_params(settings: Settings) -> LexicalParams:
+    return LexicalParams(stem=settings.index.stem_english)
+
+
+def expected_identity(settings: Settings, dimension: int = 0) -> IndexIdentity:
+    """The identity an index built with these settings has (dimension 0: not yet known)."""
+    return IndexIdentity(
+        schema_version=SCHEMA_VERSION,
+        embedder=embedder_identity(settings),
+        dimension=dimension,
+        chunking=chunking_params(settings).describe(),
+        lexical=lexical_params(settings).describe(),
+    )
 
 
 def _hint(found: IndexIdentity, expected: IndexIdentity) -> str:

@@ -35,6 +35,8 @@ from assistant.index.identity import IndexIdentity
 from assistant.index.lock import FolderLock, acquire_folder_lock
 
 PAGE = 2000  # records per get() call when reading a whole collection
+REBUILD_SUFFIX = "-rebuild"  # collections of a rebuild under way
+OLD_SUFFIX = "-old"  # collections of the index a finished rebuild replaces
 _NO_VECTOR = [1.0]  # records looked up by id only (catalog, BM25-only chunks): Chroma wants one
 
 
@@ -235,13 +237,42 @@ class IndexStore:
         return str(self.metadata().get("dense_scope") or "")
 
     def drop(self) -> None:
-        """Delete both collections (for a rebuild)."""
-        for name in (self.name, self.text_name, self.catalog_name):
+        """Delete the three collections and the saved BM25 view."""
+        for name in self._names():
             if self._get(name) is not None:
                 self._client.delete_collection(name)
         self._chunks = self._texts = self._catalog = None
         if self.lexical_cache is not None:
             shutil.rmtree(self.lexical_cache, ignore_errors=True)
+
+    def aside(self) -> IndexStore:
+        """An empty store beside this one (same client, `<name>-rebuild` collections): a
+        rebuild is written there and takes this index's place only once complete."""
+        staging = IndexStore(
+            self._client, f"{self.name}{REBUILD_SUFFIX}", self.location, None,
+            ef_search=self.ef_search,
+        )  # fmt: skip
+        staging.drop()  # what an interrupted rebuild left
+        return staging
+
+    def replace_with(self, staging: IndexStore) -> None:
+        """Put a complete rebuild in this index's place: the old collections are renamed
+        aside, the new ones take their names, then the old ones are deleted."""
+        pairs = list(zip(self._names(), staging._names(), strict=True))
+        for name, _ in pairs:
+            if self._get(name) is not None:
+                self._get(name).modify(name=f"{name}{OLD_SUFFIX}")
+        for name, new in pairs:
+            self._client.get_collection(new, embedding_function=None).modify(name=name)
+        for name, _ in pairs:
+            if self._get(f"{name}{OLD_SUFFIX}") is not None:
+                self._client.delete_collection(f"{name}{OLD_SUFFIX}")
+        self._chunks = self._texts = self._catalog = None
+        if self.lexical_cache is not None:
+            shutil.rmtree(self.lexical_cache, ignore_errors=True)
+
+    def _names(self) -> tuple[str, str, str]:
+        return self.name, self.text_name, self.catalog_name
 
     def _chunk_collection(self) -> Any:
         if self._chunks is None:

@@ -20,16 +20,22 @@ from langchain_core.language_models import BaseChatModel
 
 from assistant.config import Settings
 from assistant.digest.model import Paper
-from assistant.errors import IndexStateError
+from assistant.errors import ConfigError, IndexStateError
 from assistant.index.chunking import SECTION_ORDER, field_parts
-from assistant.index.identity import REBUILD_HINT, IndexIdentity, check_identity
-from assistant.index.ingest import expected_identity, lexical_params
+from assistant.index.identity import (
+    REBUILD_HINT,
+    IndexIdentity,
+    check_identity,
+    expected_identity,
+    lexical_params,
+)
 from assistant.index.lexical import fold, tokenize
 from assistant.index.store import ChunkRef, IndexStore, StoredChunk
 from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 from assistant.retrieval.lexical_view import LexicalView, chroma_where
 from assistant.text.language import detect_language
+from assistant.tokens import TokenCounter
 
 QUERY_CACHE_SIZE = 256  # query vectors kept, most recently used
 
@@ -56,20 +62,19 @@ class Retriever:
         embeddings: Embeddings,
         *,
         chat_model: BaseChatModel | None = None,
+        counter: TokenCounter | None = None,
         identity: IndexIdentity | None = None,
-        owns_store: bool = False,
     ) -> None:
         self.settings = settings
         self.store = store
         self.embeddings = embeddings
         self.chat_model = chat_model
         self.identity = identity or store.identity()
-        self._owns_store = owns_store
         self._lock = threading.RLock()
         self._view: LexicalView | None = None
         self._papers: dict[str, Paper] = {}
         self._lexical = lexical_params(settings)
-        self._counter: Any = None
+        self._counter = counter
         # The query embedding is most of a search's time; a question asked again (a retry,
         # a regenerated answer, the same search from the UI) reuses it.
         self._embed_query = lru_cache(maxsize=QUERY_CACHE_SIZE)(self.embeddings.embed_query)
@@ -221,11 +226,12 @@ class Retriever:
                 norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
                 f.dense_similarity = float(np.max(rows @ query / norms))
 
-    def _token_counter(self) -> Any:
+    def _token_counter(self) -> TokenCounter:
         if self._counter is None:
-            from assistant.llm import make_token_counter
-
-            self._counter = make_token_counter(self.settings)
+            raise ConfigError(
+                "retrieval.rerank is on but the retriever was given no token counter.",
+                hint="Build the retriever with assistant.runtime.Runtime.",
+            )
         return self._counter
 
     # --- papers and chunks ------------------------------------------------------------------
@@ -262,11 +268,6 @@ class Retriever:
         from assistant.retrieval.adapter import PaperRetriever
 
         return PaperRetriever(retriever=self, k=k, filters=filters)
-
-    def close(self) -> None:
-        """Close the store if this retriever opened it."""
-        if self._owns_store:
-            self.store.close()
 
 
 def _read(
@@ -309,40 +310,26 @@ def _chunk_hits(chunk: StoredChunk, score: float, query_tokens: set[str]) -> lis
 
 def open_retriever(
     settings: Settings,
-    embeddings: Embeddings | None = None,
-    chat_model: BaseChatModel | None = None,
+    store: IndexStore,
+    embeddings: Embeddings,
     *,
-    store: IndexStore | None = None,
+    chat_model: BaseChatModel | None = None,
+    counter: TokenCounter | None = None,
 ) -> Retriever:
-    """A Retriever on the configured index, checked against the settings' identity.
+    """A Retriever on `store`, checked against the identity the settings expect.
 
-    The store, embedder and chat model default to the configured ones (the chat model is
-    only made when reranking is on). A store opened here is closed by `Retriever.close()`.
+    `chat_model` is the reranker's judge (only used when retrieval.rerank is on), and
+    `counter` trims the passages it reads.
     """
-    owns = store is None
-    store = store or IndexStore.open(settings)
-    try:
-        if not store.exists():
-            raise IndexStateError(
-                f"There is no index at {store.location} yet.",
-                hint="Run `assistant ingest` to build it from the digest.",
-            )
-        identity = store.identity()
-        check_identity(identity, expected_identity(settings), store.location)
-        if embeddings is None:
-            from assistant.llm import make_embeddings
-
-            embeddings = make_embeddings(settings)
-        if chat_model is None and settings.retrieval.rerank:
-            from assistant.llm import make_chat_model
-
-            chat_model = make_chat_model(settings)
-        retriever = Retriever(
-            settings, store, embeddings, chat_model=chat_model, identity=identity, owns_store=owns
+    if not store.exists():
+        raise IndexStateError(
+            f"There is no index at {store.location} yet.",
+            hint="Run `assistant ingest` to build it from the digest.",
         )
-        retriever.warm_up()
-    except BaseException:
-        if owns:
-            store.close()
-        raise
+    identity = store.identity()
+    check_identity(identity, expected_identity(settings), store.location)
+    retriever = Retriever(
+        settings, store, embeddings, chat_model=chat_model, counter=counter, identity=identity
+    )
+    retriever.warm_up()
     return retriever

@@ -53,7 +53,7 @@ class Summarizer:
         *,
         count_tokens: Callable[[str], int],
     ) -> None:
-        """`count_tokens` is shared with the answer service (runtime.open_runtime)."""
+        """`count_tokens` is shared with the answer service (both built by runtime.Runtime)."""
         self.settings = settings
         self.retriever = retriever
         self.chat_model = chat_model

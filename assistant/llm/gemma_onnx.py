@@ -28,8 +28,9 @@ from typing import Any
 
 import numpy as np
 
-from assistant.embedders.calibration import QUESTIONS
-from assistant.embedders.gemma_graph import (
+from assistant.errors import ModelError
+from assistant.llm.calibration import QUESTIONS
+from assistant.llm.gemma_graph import (
     GRAPH_VERSION,
     HINT,
     SMOOTHING,
@@ -38,7 +39,6 @@ from assistant.embedders.gemma_graph import (
     read_safetensors,
     sliding_window,
 )
-from assistant.errors import ModelError
 
 KEY_FILES = ("config.json", "modules.json", "2_Dense/config.json", "3_Dense/config.json")
 WEIGHT_FILES = ("model.safetensors", "2_Dense/model.safetensors", "3_Dense/model.safetensors")

@@ -8,8 +8,10 @@ so a system prompt repeated at the start of every prompt is evaluated once.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -24,7 +26,9 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import PrivateAttr
 
-from assistant.errors import BackendError
+from assistant.config import Settings
+from assistant.errors import BackendError, ModelError
+from assistant.models.specs import DEFAULT_CHAT_MODEL
 
 # messages as [{"role": ..., "content": ...}] -> (prompt tokens, stop strings of the template)
 Renderer = Callable[[list[dict[str, str]]], tuple[list[int], list[str]]]
@@ -145,3 +149,91 @@ class LocalLlamaChatModel(BaseChatModel):
             response_metadata=merged.message.response_metadata,
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def threads_of(settings: Settings) -> int:
+    """CPU threads for the local model: llm.threads, else every core."""
+    return settings.llm.threads or os.cpu_count() or 1
+
+
+def load_llama(
+    path: Path,
+    settings: Settings,
+    *,
+    vocab_only: bool = False,
+    prompt_cache_mb: int = 0,
+    embedding: bool = False,
+) -> Any:
+    """A llama_cpp.Llama for `path` with the context size and threads of the settings
+    (`embedding=True`: an embedding GGUF, whole context in one batch)."""
+    from llama_cpp import Llama, LlamaRAMCache
+
+    threads = threads_of(settings)
+    window = settings.llm.context_size
+    batches = {"n_batch": window, "n_ubatch": window} if embedding else {}
+    try:
+        llama = Llama(
+            model_path=str(path),
+            n_ctx=window,
+            n_threads=threads,
+            n_threads_batch=threads,
+            vocab_only=vocab_only,
+            embedding=embedding,
+            verbose=False,
+            **batches,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(
+            f"llama.cpp could not load {path} ({exc}).",
+            hint="Check llm.model_path (a GGUF file), or run `assistant models fetch chat`.",
+        ) from None
+    if prompt_cache_mb:
+        llama.set_cache(LlamaRAMCache(capacity_bytes=prompt_cache_mb << 20))
+    return llama
+
+
+def chat_renderer(llama: Any) -> Renderer:
+    """Messages -> prompt tokens through the GGUF's own chat template."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llama.metadata.get("tokenizer.chat_template")
+    if not template:
+        raise ModelError(
+            "The GGUF file has no chat template, so it cannot be used as a chat model.",
+            hint="Use an instruct (chat) GGUF in llm.model_path.",
+        )
+    eos_id, bos_id = llama.token_eos(), llama.token_bos()
+
+    def text_of(token: int) -> str:
+        if token < 0:
+            return ""
+        return llama.detokenize([token], special=True).decode("utf-8", errors="ignore")
+
+    formatter = Jinja2ChatFormatter(
+        template=template, eos_token=text_of(eos_id), bos_token=text_of(bos_id)
+    )
+
+    def render(messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
+        result = formatter(messages=messages)
+        tokens = llama.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+        stop = result.stop or []
+        return tokens, [stop] if isinstance(stop, str) else [s for s in stop if s]
+
+    return render
+
+
+def local_chat(settings: Settings, path: Path) -> LocalLlamaChatModel:
+    """The GGUF in this process, with the context, sampling and threads of the settings."""
+    llama = load_llama(path, settings, prompt_cache_mb=settings.llm.prompt_cache_mb)
+    return LocalLlamaChatModel(
+        engine=llama,
+        render=chat_renderer(llama),
+        model_name=settings.llm.model or DEFAULT_CHAT_MODEL,
+        context_size=settings.llm.context_size,
+        max_tokens=settings.llm.max_answer_tokens,
+        temperature=settings.llm.temperature,
+        repeat_penalty=settings.llm.repeat_penalty,
+        seed=settings.llm.seed,
+    )

@@ -18,9 +18,15 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import weakref
 from pathlib import Path
 
+from assistant.config import Settings
 from assistant.errors import BackendError
+from assistant.llm.guarded import GuardedChatModel
+from assistant.llm.local_llama import as_role_dicts, chat_renderer, load_llama, threads_of
+from assistant.llm.openai_backend import remote_chat
+from assistant.models.specs import DEFAULT_CHAT_MODEL
 
 
 def free_port() -> int:
@@ -157,3 +163,35 @@ class LlamaServer:
         if self._log_path is not None:
             self._log_path.unlink(missing_ok=True)
             self._log_path = None
+
+
+def server_chat(settings: Settings, path: Path) -> GuardedChatModel:
+    """The GGUF behind a llama.cpp server on 127.0.0.1, stopped with this process."""
+    alias = settings.llm.model or DEFAULT_CHAT_MODEL
+    server = LlamaServer(
+        path,
+        alias=alias,
+        context_size=settings.llm.context_size,
+        threads=threads_of(settings),
+        prompt_cache_mb=settings.llm.prompt_cache_mb,
+        start_timeout_s=settings.llm.server_start_timeout_s,
+    )
+    base_url = server.start()
+    # The tokenizer alone (no weights) gives exact prompt counts in this process.
+    vocab = load_llama(path, settings, vocab_only=True)
+    render = chat_renderer(vocab)
+    model = remote_chat(
+        settings,
+        base_url=base_url,
+        api_key="local",
+        model=alias,
+        where=f"the local llama.cpp server ({base_url})",
+        settings_names=("llm.local_mode", "llm.local_mode", "llm.model"),
+        count_text=lambda text: len(vocab.tokenize(text.encode("utf-8"), add_bos=False)),
+        count_messages=lambda messages: len(render(as_role_dicts(messages))[0]),
+        context_size=settings.llm.context_size,
+        extra_body={"repeat_penalty": settings.llm.repeat_penalty, "seed": settings.llm.seed},
+    )
+    model.keep_alive(server)
+    weakref.finalize(model, server.stop)
+    return model

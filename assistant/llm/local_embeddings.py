@@ -11,12 +11,18 @@ batches, so padding stays small and a progress bar can follow a large job.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from assistant.config import Settings
+from assistant.errors import ModelError
+from assistant.models.specs import DEFAULT_EMBEDDER
 
 PROGRESS_FROM = 64  # passages; smaller jobs embed silently
 
@@ -108,3 +114,49 @@ class LocalOnnxEmbeddings(LocalEmbeddings):
 
     def _encode(self, texts: list[str], *, query: bool) -> np.ndarray:
         return unit_rows([self.encoder.encode(t, query=query) for t in texts])
+
+
+def load_sentence_transformer(path: Path, settings: Settings) -> Any:
+    """The local sentence-transformers model on CPU, with the hub switched off."""
+    os.environ["HF_HUB_OFFLINE"] = "1"  # before the import: nothing may try the network
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if settings.embedder.threads:
+        torch.set_num_threads(settings.embedder.threads)
+    dtype = torch.bfloat16 if settings.embedder.dtype == "bfloat16" else torch.float32
+    try:
+        model = SentenceTransformer(
+            str(path), device="cpu", local_files_only=True, model_kwargs={"torch_dtype": dtype}
+        )
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"sentence-transformers could not load {path} ({exc}).",
+            hint="Check embedder.model_path, or run `assistant models fetch embedder`.",
+        ) from None
+    model.max_seq_length = settings.embedder.max_seq_length
+    return model
+
+
+def local_embeddings(settings: Settings, path: Path, *, progress: bool = True) -> LocalEmbeddings:
+    """The local embedder on the runtime the settings choose (embedder.runtime)."""
+    name = settings.embedder.model or DEFAULT_EMBEDDER
+    if settings.embedder.runtime == "onnx":
+        from assistant.llm.gemma_onnx import GemmaOnnxEncoder
+
+        encoder = GemmaOnnxEncoder(
+            path,
+            cache_dir=settings.paths.models / "onnx",
+            precision=settings.embedder.onnx_precision,
+            max_seq_length=settings.embedder.max_seq_length,
+            threads=settings.embedder.threads,
+            progress=progress,
+        )
+        return LocalOnnxEmbeddings(encoder, name=name, progress=progress)
+    return LocalSentenceEmbeddings(
+        load_sentence_transformer(path, settings),
+        name=name,
+        batch_size=settings.embedder.batch_size,
+        progress=progress,
+    )
