@@ -35,7 +35,14 @@ test: install browser
 	$(BIN)/assistant models fetch $(TEST_MODELS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -m ""
+
+# Quality and speed figures on the default local models (minutes; CPU-heavy, so serialised
+# with other heavy jobs by a lock). Each script's docstring says what it prints.
+bench: install
+	$(BIN)/assistant ingest --quiet
+	flock /tmp/cpu-heavy.lock $(BIN)/python bench/retrieval.py --no-rerank
+	flock /tmp/cpu-heavy.lock $(BIN)/python bench/answer.py -n 10
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

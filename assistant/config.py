@@ -19,21 +19,32 @@ from assistant.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "digest-assistant"
+# A checkout (or an editable install) keeps prompts, the bundled digest and the default index
+# at its top level; an installed wheel carries the first two in the package (assistant/_data)
+# and keeps its index in the user's data folder.
+IN_CHECKOUT = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "prompts").is_dir()
+SHIPPED = PROJECT_ROOT if IN_CHECKOUT else Path(__file__).resolve().parent / "_data"
+
+
+def _default_vectorstore() -> Path:
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / "vectorstore"
+    return Path(user_data_dir(APP_NAME)) / "vectorstore"
 
 
 class PathSettings(BaseModel):
     """Where data, prompts, the index and the model cache live."""
 
     digests: list[Path] = Field(
-        default_factory=lambda: [PROJECT_ROOT / "data" / "digests"],
+        default_factory=lambda: [SHIPPED / "data" / "digests"],
         description="Digest files or folders read by default (the bundled sample digest).",
     )
     vectorstore: Path = Field(
-        default=PROJECT_ROOT / "vectorstore",
+        default_factory=_default_vectorstore,
         description="Folder of the persistent Chroma index and its lexical twin.",
     )
     prompts: Path = Field(
-        default=PROJECT_ROOT / "prompts", description="Folder of the prompt template files."
+        default=SHIPPED / "prompts", description="Folder of the prompt template files."
     )
     models: Path = Field(
         default_factory=lambda: Path(user_cache_dir(APP_NAME)) / "models",
@@ -365,13 +376,25 @@ class SummarySettings(BaseModel):
         default=2, ge=1, description="Fewer relevant papers than this gives a short honest report."
     )
     min_similarity: float = Field(
-        default=0.0, description="A paper below this dense similarity to the topic is left out."
+        default=0.5,
+        description=(
+            "Dense similarity to the topic that counts as evidence of relevance on its own "
+            "(a topic nothing matches gets the short honest report)."
+        ),
     )
-    relative_similarity: float = Field(
-        default=0.8,
+    min_lexical: float = Field(
+        default=4.0,
+        ge=0,
+        description="BM25 score that counts as evidence of relevance on its own.",
+    )
+    relative_score: float = Field(
+        default=0.4,
         ge=0,
         le=1,
-        description="A paper must reach this share of the best paper's similarity to be kept.",
+        description=(
+            "A paper with evidence must reach this share of the best one's fused retrieval "
+            "score to be kept (cut measured on the dev set's multi-paper questions)."
+        ),
     )
     note_tokens: int = Field(
         default=220, ge=60, description="Tokens of each paper's text read for its note."

@@ -192,8 +192,8 @@ def cosines(reference, mine) -> dict:
     out = {}
     for kind, keys in (("query", ("questions", "check_q")), ("passage", ("en", "zh", "check_p"))):
         values = np.concatenate([np.sum(reference[k] * mine[k], axis=1) for k in keys])
-        out[f"cos_{kind}_mean"] = round(float(values.mean()), 5)
-        out[f"cos_{kind}_min"] = round(float(values.min()), 5)
+        out[f"cos_{kind}_mean"] = round(float(values.mean()), 6)
+        out[f"cos_{kind}_min"] = round(float(values.min()), 6)
     return out
 
 

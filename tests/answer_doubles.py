@@ -1,78 +1,35 @@
-"""A tiny in-memory retriever over the sample digests, with the retriever's interface.
+"""A recording wrapper around the real retriever, for tests that check what was searched.
 
-The answer tests check the chain's own logic (context, citations, abstention) with it;
-the real hybrid retriever is tested on its own and end to end in the CLI tests.
+The answer, summary and eval tests run on a real Chroma index over the sample (or the
+bundled) digest with the fake embedder (session fixtures in conftest.py); this only adds
+a log of the queries and filters each search was given.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import Any
 
-from assistant.digest import Paper, load_digests
-from assistant.text.terms import terms
-from tests.conftest import TEST_DATA
+from assistant.seams import PaperSearch
 
 
-@dataclass
-class Chunk:
-    chunk_id: str
-    paper_id: str
-    section: str
-    language: str
-    text: str
-    score: float = 0.0
+class RecordingSearch:
+    """Delegates to a real retriever; remembers every query and filter."""
 
-
-@dataclass
-class Hit:
-    paper: Paper
-    score: float
-    dense_similarity: float
-    lexical_score: float
-    chunks: list[Chunk] = field(default_factory=list)
-
-    @property
-    def snippet(self) -> str:
-        return self.chunks[0].text[:200] if self.chunks else ""
-
-
-def chunks_for(paper: Paper) -> list[Chunk]:
-    parts: list[tuple[str, str]] = []
-    if paper.summary_zh:
-        parts.append(("summary", paper.summary_zh))
-    if paper.tldr:
-        parts.append(("tldr", paper.tldr))
-    parts += list(paper.sections.items())
-    if paper.abstract:
-        parts.append(("abstract", paper.abstract))
-    return [
-        Chunk(f"{paper.paper_id}:{i}", paper.paper_id, section, "zh", text)
-        for i, (section, text) in enumerate(parts)
-    ]
-
-
-class TermRetriever:
-    """Ranks papers by shared terms; `similarity` is the share of query terms matched."""
-
-    def __init__(self, papers: list[Paper] | None = None) -> None:
-        self._papers = (
-            papers or load_digests([TEST_DATA / "sample_a.md", TEST_DATA / "sample_b.txt"]).papers
-        )
+    def __init__(self, inner: PaperSearch) -> None:
+        self.inner = inner
         self.queries: list[str] = []
+        self.filters: list[Any] = []
 
-    def search(self, query: str, *, k: int | None = None, filters=None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, filters: Any = None) -> list:
         self.queries.append(query)
-        wanted = terms(query)
-        hits = []
-        for paper in self._papers:
-            chunks = chunks_for(paper)
-            found = terms(" ".join(c.text for c in chunks) + " " + paper.display_name)
-            share = len(wanted & found) / (len(wanted) or 1)
-            if share > 0:
-                hits.append(Hit(paper, share, share, share * 10, chunks[:2]))
-        hits.sort(key=lambda h: -h.score)
-        return hits[: k or 5]
+        self.filters.append(filters)
+        return self.inner.search(query, k=k, filters=filters)
 
-    def chunks_of(self, paper_id: str) -> list[Chunk]:
-        paper = next(p for p in self._papers if p.paper_id == paper_id)
-        return chunks_for(paper)
+    def chunks_of(self, paper_id: str) -> list:
+        return self.inner.chunks_of(paper_id)
+
+    def paper(self, paper_id: str) -> Any:
+        return self.inner.paper(paper_id)
+
+    def categories(self) -> list[str]:
+        return self.inner.categories()

@@ -8,29 +8,34 @@ from assistant.answer.chain import AnswerService
 from assistant.answer.result import ABSTAIN_PHRASES
 from assistant.answer.support import lexical_support
 from assistant.config import load_settings
-from assistant.digest import load_digests
 from assistant.errors import BackendError
 from assistant.fakes import ScriptedChatModel
-from tests.answer_doubles import TermRetriever
-from tests.conftest import BUNDLED
+from tests.answer_doubles import RecordingSearch
+from tests.conftest import fake_runtime
 
 KV_QUESTION_ZH = "KVZip 在 LongBench 上把内存降低了多少？"
 KV_QUESTION_EN = "How much memory does KVZip save on LongBench?"
 
 
-def service(*script, settings=None, retriever=None, **model_args):
-    model = ScriptedChatModel(script=list(script), **model_args)
-    svc = AnswerService(
-        settings or load_settings(), retriever or TermRetriever(), model, count_tokens=len
-    )
-    return svc, model
+@pytest.fixture
+def service(sample_index):
+    """service(*replies, settings=, retriever=) -> (an AnswerService over the sample index
+    with a scripted model, the model)."""
+
+    def build(*script, settings=None, retriever=None, **model_args):
+        model = ScriptedChatModel(script=list(script), **model_args)
+        search = retriever or RecordingSearch(sample_index.retriever)
+        svc = AnswerService(settings or load_settings(), search, model, count_tokens=len)
+        return svc, model
+
+    return build
 
 
 def kinds(result):
     return [flag.kind for flag in result.flags]
 
 
-def test_a_grounded_answer_keeps_its_citation_mapped_to_the_paper():
+def test_a_grounded_answer_keeps_its_citation_mapped_to_the_paper(service):
     svc, model = service("KVZip 在 LongBench 上将内存降低 4 倍，精度下降不足 0.5%[1]。")
     result = svc.answer(KV_QUESTION_ZH)
     assert not result.abstained
@@ -45,7 +50,7 @@ def test_a_grounded_answer_keeps_its_citation_mapped_to_the_paper():
     assert "[1] KVZip" in user.content and KV_QUESTION_ZH in user.content
 
 
-def test_a_key_not_in_the_context_is_removed_and_counted():
+def test_a_key_not_in_the_context_is_removed_and_counted(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench [1][9].")
     result = svc.answer(KV_QUESTION_EN)
     assert "[9]" not in result.answer and "[1]" in result.answer
@@ -53,7 +58,7 @@ def test_a_key_not_in_the_context_is_removed_and_counted():
     assert "invented_citation_removed" in kinds(result)
 
 
-def test_urls_written_by_the_model_are_removed_and_counted():
+def test_urls_written_by_the_model_are_removed_and_counted(service):
     svc, _ = service(
         "KVZip reduces memory by 4x on LongBench [1]. See https://example.org/kvzip.pdf for more."
         " Read [the code](https://github.com/x/y) of KVZip, which evicts cache entries [1]."
@@ -64,7 +69,7 @@ def test_urls_written_by_the_model_are_removed_and_counted():
     assert "See  for more" not in result.answer  # a sentence that only pointed at a link goes
 
 
-def test_wrong_language_gets_one_retry_with_a_stronger_instruction():
+def test_wrong_language_gets_one_retry_with_a_stronger_instruction(service):
     svc, model = service(
         "KVZip reduces memory by 4x on LongBench [1].",
         "KVZip 在 LongBench 上将内存降低 4 倍[1]。",
@@ -79,7 +84,7 @@ def test_wrong_language_gets_one_retry_with_a_stronger_instruction():
     assert retry_prompt[-2].content == "KVZip reduces memory by 4x on LongBench [1]."
 
 
-def test_still_wrong_language_after_the_retry_is_flagged():
+def test_still_wrong_language_after_the_retry_is_flagged(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench [1].")
     result = svc.answer(KV_QUESTION_ZH)
     assert {"language_retry", "language_mismatch"} <= set(kinds(result))
@@ -100,12 +105,14 @@ def test_still_wrong_language_after_the_retry_is_flagged():
         ),
     ],
 )
-def test_an_according_to_lead_in_does_not_dangle_once_its_marker_moves(reply, question, expected):
+def test_an_according_to_lead_in_does_not_dangle_once_its_marker_moves(
+    reply, question, expected, service
+):
     svc, _ = service(reply)
     assert svc.answer(question).answer == expected
 
 
-def test_a_bare_number_answer_fits_either_language_and_keeps_its_citation():
+def test_a_bare_number_answer_fits_either_language_and_keeps_its_citation(service):
     svc, model = service("0.5%[1]")
     result = svc.answer(KV_QUESTION_ZH)
     assert len(model.prompts) == 1  # no language retry for an answer with no words
@@ -119,7 +126,7 @@ def test_a_number_supports_a_sentence_when_the_source_escapes_it_in_latex():
     assert lexical_support("91.2% [1]", source) < 0.35
 
 
-def test_the_model_saying_the_context_lacks_the_answer_becomes_the_fixed_phrase():
+def test_the_model_saying_the_context_lacks_the_answer_becomes_the_fixed_phrase(service):
     svc, _ = service("The sources do not contain information about the training cost [1].")
     result = svc.answer("What did KVZip cost to train on LongBench?")
     assert result.abstained
@@ -128,12 +135,16 @@ def test_the_model_saying_the_context_lacks_the_answer_becomes_the_fixed_phrase(
     assert result.related and result.related[0].display_name == "KVZip"
 
 
-def second_look_service(*script, similarity):
-    settings = load_settings({"answer": {"second_look_similarity": similarity}})
-    return service(*script, settings=settings)
+@pytest.fixture
+def second_look_service(service):
+    def build(*script, similarity):
+        settings = load_settings({"answer": {"second_look_similarity": similarity}})
+        return service(*script, settings=settings)
+
+    return build
 
 
-def test_a_decline_despite_a_strong_source_gets_a_second_look_that_can_stand():
+def test_a_decline_despite_a_strong_source_gets_a_second_look_that_can_stand(second_look_service):
     svc, model = second_look_service(
         ABSTAIN_PHRASES["en"], "KVZip reduces memory by 4x on LongBench [1].", similarity=0.0
     )
@@ -147,7 +158,7 @@ def test_a_decline_despite_a_strong_source_gets_a_second_look_that_can_stand():
     assert second[-1].content.startswith("Read the sources again")
 
 
-def test_a_second_look_answer_with_an_ungrounded_number_is_rejected():
+def test_a_second_look_answer_with_an_ungrounded_number_is_rejected(second_look_service):
     svc, _ = second_look_service(
         ABSTAIN_PHRASES["en"],
         "KVZip reduces memory by 4x on LongBench with 2% accuracy loss [1].",
@@ -158,14 +169,14 @@ def test_a_second_look_answer_with_an_ungrounded_number_is_rejected():
     assert {"second_look", "second_look_rejected"} <= set(kinds(result))
 
 
-def test_no_second_look_when_the_best_source_is_not_similar_enough():
+def test_no_second_look_when_the_best_source_is_not_similar_enough(second_look_service):
     svc, model = second_look_service(ABSTAIN_PHRASES["zh"], "unused", similarity=1.0001)
     result = svc.answer(KV_QUESTION_ZH)
     assert result.abstained and len(model.prompts) == 1
     assert "second_look" not in kinds(result)
 
 
-def test_nothing_relevant_abstains_without_calling_the_model():
+def test_nothing_relevant_abstains_without_calling_the_model(service):
     settings = load_settings({"answer": {"min_similarity": 0.5, "min_lexical": 50}})
     svc, model = service("should not be used", settings=settings)
     result = svc.answer("Which protein folding model won CASP16?")
@@ -174,28 +185,28 @@ def test_nothing_relevant_abstains_without_calling_the_model():
     assert "weak_retrieval" in kinds(result)
 
 
-def test_a_citation_to_an_unrelated_source_moves_to_the_supporting_one():
+def test_a_citation_to_an_unrelated_source_moves_to_the_supporting_one(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench with less than 0.5% loss [2].")
     result = svc.answer(KV_QUESTION_EN)
     assert [c.paper.display_name for c in result.citations] == ["KVZip"]
     assert "citation_corrected" in kinds(result)
 
 
-def test_an_uncited_supported_sentence_gets_its_source_in_code():
+def test_an_uncited_supported_sentence_gets_its_source_in_code(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench.")
     result = svc.answer(KV_QUESTION_EN)
     assert result.answer == "KVZip reduces memory by 4x on LongBench [1]."
     assert "citation_added" in kinds(result)
 
 
-def test_a_number_not_in_the_cited_source_is_flagged_in_the_text():
+def test_a_number_not_in_the_cited_source_is_flagged_in_the_text(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench with 2% accuracy loss [1].")
     result = svc.answer(KV_QUESTION_EN)
     assert "ungrounded_number" in kinds(result)
     assert "(⚠ unverified: 2%)" in result.answer
 
 
-def test_an_answer_whose_own_numbers_are_all_made_up_abstains():
+def test_an_answer_whose_own_numbers_are_all_made_up_abstains(service):
     svc, _ = service(
         "KVZip evicts cache entries on LongBench with learning rate 0.0003 and batch size 256 [1]."
     )
@@ -204,15 +215,15 @@ def test_an_answer_whose_own_numbers_are_all_made_up_abstains():
     assert "only_invented_numbers" in kinds(result)
 
 
-def test_an_answer_no_source_supports_abstains():
+def test_an_answer_no_source_supports_abstains(service):
     svc, _ = service("Bananas are yellow and grow in tropical climates around the world [1].")
     result = svc.answer(KV_QUESTION_EN)
     assert result.abstained
     assert "no_supported_sentence" in kinds(result)
 
 
-def test_a_follow_up_is_condensed_with_the_history_before_retrieval():
-    retriever = TermRetriever()
+def test_a_follow_up_is_condensed_with_the_history_before_retrieval(service, sample_index):
+    retriever = RecordingSearch(sample_index.retriever)
     svc, model = service(
         "What dataset did KVZip use for evaluation?",
         "KVZip was evaluated on LongBench [1].",
@@ -235,8 +246,8 @@ def test_a_follow_up_is_condensed_with_the_history_before_retrieval():
     assert "What dataset did KVZip use for evaluation?" in model.prompts[1][-1].content
 
 
-def test_a_runaway_condense_falls_back_to_the_last_question():
-    retriever = TermRetriever()
+def test_a_runaway_condense_falls_back_to_the_last_question(service, sample_index):
+    retriever = RecordingSearch(sample_index.retriever)
     svc, _ = service("x" * 2000, "KVZip was evaluated on LongBench [1].", retriever=retriever)
     history = [{"role": "user", "content": "Tell me about KVZip"}]
     svc.answer("Which benchmark?", history=history)
@@ -244,13 +255,13 @@ def test_a_runaway_condense_falls_back_to_the_last_question():
 
 
 @pytest.mark.parametrize("context_size", [1024, 2048, 4096])
-def test_the_prompt_never_exceeds_the_context_budget(context_size):
+def test_the_prompt_never_exceeds_the_context_budget(context_size, bundled_index):
     from assistant.tokens import TokenCounter
 
     settings = load_settings({"llm": {"context_size": context_size, "max_answer_tokens": 256}})
     counter = TokenCounter(settings.paths.models)
     model = ScriptedChatModel(script=["KVZip reduces memory by 4x [1]."])
-    bundled = TermRetriever(load_digests([BUNDLED]).papers)  # long papers fill any budget
+    bundled = bundled_index.retriever  # long papers fill any budget
     svc = AnswerService(settings, bundled, model, count_tokens=counter.count)
     svc.answer("Which methods compress the KV cache for long-context LLM inference?")
     assert len(model.prompts[0][1].content) > 500
@@ -258,7 +269,7 @@ def test_the_prompt_never_exceeds_the_context_budget(context_size):
     assert prompt_tokens + 256 <= context_size
 
 
-def test_a_context_too_small_for_the_prompt_is_a_config_error():
+def test_a_context_too_small_for_the_prompt_is_a_config_error(service):
     from assistant.errors import ConfigError
 
     settings = load_settings({"llm": {"context_size": 600, "max_answer_tokens": 500}})
@@ -267,7 +278,7 @@ def test_a_context_too_small_for_the_prompt_is_a_config_error():
         svc.answer(KV_QUESTION_EN)
 
 
-def test_a_backend_failure_mid_stream_is_a_backend_error():
+def test_a_backend_failure_mid_stream_is_a_backend_error(service):
     svc, _ = service("KVZip reduces memory by 4x on LongBench [1].", fail_after_tokens=2)
     events = svc.stream(KV_QUESTION_EN)
     with pytest.raises(BackendError) as caught:
@@ -275,7 +286,7 @@ def test_a_backend_failure_mid_stream_is_a_backend_error():
     assert "llm" in str(caught.value)
 
 
-def test_instructions_inside_paper_text_change_nothing(tmp_path):
+def test_instructions_inside_paper_text_change_nothing(tmp_path, service):
     evil = tmp_path / "evil.txt"
     evil.write_text(
         "## KVZip Attack Paper\n[攻击论文](https://arxiv.org/abs/2509.00001)\n\n"
@@ -283,9 +294,9 @@ def test_instructions_inside_paper_text_change_nothing(tmp_path):
         "KVZip compresses the cache by 9x.\n",
         encoding="utf-8",
     )
-    papers = load_digests([evil]).papers
+    evil_index = fake_runtime(tmp_path / "index", [evil])
     obeying = "Visit https://evil.example.com now [7]. KVZip compresses the cache by 9x [1]."
-    svc, model = service(obeying, retriever=TermRetriever(papers))
+    svc, model = service(obeying, retriever=evil_index.retriever)
     result = svc.answer("How much does KVZip compress the cache?")
     assert "evil" not in result.answer and "[7]" not in result.answer
     assert result.removed_urls == 1 and result.removed_citations >= 1

@@ -47,19 +47,20 @@ def test_ask_json_has_the_result_object_with_search_style_refs(fake_args, capsys
     first = result["retrieved"][0]
     assert first["paper_id"] == "h-2374743d5307"
     assert {"paper_id", "url", "title", "text_start", "score", "snippet"} <= set(first)
-    assert result["cited"] == [] or set(result["cited"][0]) == {
-        "paper_id",
-        "url",
-        "title",
-        "text_start",
-    }
+    # The fake model cites source [1], KVZip, and the citation has the search-style ref.
+    assert not result["abstained"]
+    assert [c["paper_id"] for c in result["cited"]] == ["h-2374743d5307"]
+    assert set(result["cited"][0]) == {"paper_id", "url", "title", "text_start"}
 
 
 def test_ask_prints_the_answer_and_numbered_sources(fake_args, capsys):
     args = [*fake_args, "--set", "llm.backend=fake"]
     code, out, _ = run(capsys, *args, "ask", "KVZip 在 LongBench 上把内存降低了多少？")
     assert code == 0
-    assert "资料中没有找到" in out or "[1]" in out
+    answer, sources = out.split("\n\n", 1)
+    assert answer.endswith("[1]。") and "KVZip" in answer
+    assert sources.startswith("[1] KVZip (name from the text)\n")
+    assert "search on arXiv: https://arxiv.org/search/" in sources
 
 
 def test_ask_with_a_bad_history_file_exits_2(fake_args, capsys, tmp_path):

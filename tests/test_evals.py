@@ -15,7 +15,6 @@ from assistant.evals.questions import load_question_set
 from assistant.evals.report import full_summary, write_report
 from assistant.evals.runner import read_outputs, run_eval
 from assistant.fakes import ScriptedChatModel, extractive_reply
-from tests.answer_doubles import TermRetriever
 from tests.conftest import TEST_DATA
 
 TINY = TEST_DATA / "evals" / "tiny.jsonl"
@@ -66,7 +65,7 @@ def test_bad_lines_are_reported_with_file_and_line_and_skipped():
     assert questions[1].gold == ["2501.00001"]  # an arXiv URL becomes its id
 
 
-def test_a_set_with_no_usable_line_is_an_error(tmp_path):
+def test_a_set_with_no_usable_line_is_an_error(tmp_path, make_service):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("nope\n", encoding="utf-8")
     with pytest.raises(EvalSetError):
@@ -76,14 +75,20 @@ def test_a_set_with_no_usable_line_is_an_error(tmp_path):
 # -- the runner ----------------------------------------------------------------------------
 
 
-def make_service(script=None):
-    model = ScriptedChatModel(script=script or [extractive_reply])
-    # With the term retriever, "similarity" is the share of query terms a paper has.
-    settings = load_settings({"answer": {"min_similarity": 0.3, "min_lexical": 100}})
-    return AnswerService(settings, TermRetriever(), model, count_tokens=len), model
+@pytest.fixture
+def make_service(sample_index):
+    """make_service(script=) -> (an AnswerService over the sample index, its model)."""
+
+    def build(script=None):
+        model = ScriptedChatModel(script=script or [extractive_reply])
+        # The fake embedder's similarities are small: BM25 decides what is answerable.
+        settings = load_settings({"answer": {"min_similarity": 0.3, "min_lexical": 1.0}})
+        return AnswerService(settings, sample_index.retriever, model, count_tokens=len), model
+
+    return build
 
 
-def test_retrieval_only_calls_no_model_and_uses_the_history(tmp_path):
+def test_retrieval_only_calls_no_model_and_uses_the_history(tmp_path, make_service):
     questions, _ = load_question_set(TINY)
     service, model = make_service()
     records = run_eval(service, questions, tmp_path, retrieval_only=True)
@@ -96,7 +101,7 @@ def test_retrieval_only_calls_no_model_and_uses_the_history(tmp_path):
     assert set(t4["retrieved"][0]) == {"paper_id", "url", "title", "text_start"}
 
 
-def test_full_run_writes_outputs_summary_report_and_resumes(tmp_path):
+def test_full_run_writes_outputs_summary_report_and_resumes(tmp_path, make_service):
     questions, _ = load_question_set(TINY)
     service, model = make_service()
     first = run_eval(service, questions[:2], tmp_path)
@@ -126,7 +131,7 @@ def test_full_run_writes_outputs_summary_report_and_resumes(tmp_path):
     assert "<svg" in (tmp_path / "report.html").read_text()
 
 
-def test_a_backend_error_is_recorded_and_the_question_runs_again_next_time(tmp_path):
+def test_a_backend_error_is_recorded_and_the_question_runs_again_next_time(tmp_path, make_service):
     questions, _ = load_question_set(TINY)
     service, _ = make_service([ConnectionError("down")])
     [record] = run_eval(service, questions[:1], tmp_path)
@@ -136,7 +141,7 @@ def test_a_backend_error_is_recorded_and_the_question_runs_again_next_time(tmp_p
     assert "error" not in record
 
 
-def test_compare_lists_metric_deltas_and_changed_questions(tmp_path):
+def test_compare_lists_metric_deltas_and_changed_questions(tmp_path, make_service):
     questions, _ = load_question_set(TINY)
     facts = {q.id: q.answer_facts for q in questions}
     runs = {}
@@ -155,7 +160,7 @@ def test_compare_lists_metric_deltas_and_changed_questions(tmp_path):
     assert result["wrong_to_right"] == []
 
 
-def test_the_optional_judge_scores_claims_against_the_context(tmp_path):
+def test_the_optional_judge_scores_claims_against_the_context(tmp_path, make_service):
     from assistant.evals.judge import FaithfulnessJudge
 
     questions, _ = load_question_set(TINY)

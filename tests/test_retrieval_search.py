@@ -81,8 +81,14 @@ def test_hits_carry_full_records_scores_and_chunks(retriever):
 
 def test_a_paper_found_only_by_bm25_gets_its_real_dense_similarity(retriever):
     candidates = retriever.candidates("GuardSpace")
-    hits = retriever.rank(candidates, 7)
-    assert all(h.dense_similarity != 0.0 or h.lexical_score == 0 for h in hits)
+    target = candidates.lexical[0][0].paper_id  # BM25's best paper...
+    candidates.dense = [(c, s) for c, s in candidates.dense if c.paper_id != target]
+    hits = retriever.rank(candidates, 7)  # ...as if the dense side had not returned it
+    hit = next(h for h in hits if h.paper.paper_id == target)
+    vectors = retriever.store.chunk_vectors([target])[target]
+    query = retriever.embeddings.embed_query("GuardSpace")
+    best = max(sum(a * b for a, b in zip(v, query, strict=True)) for v in vectors)
+    assert hit.dense_similarity == pytest.approx(best, abs=1e-5) and best != 0.0
 
 
 def test_filters_by_category_tag_and_source_file(retriever, index):

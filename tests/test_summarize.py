@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from assistant.config import load_settings
-from assistant.digest import load_digests
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel
 from assistant.present.markdown import escape_markdown, report_markdown
 from assistant.summarize import Summarizer
 from assistant.summarize.grouping import group_by_similarity
-from tests.answer_doubles import TermRetriever
-from tests.conftest import BUNDLED
 
 
 def note_from_text(messages) -> str:
@@ -28,12 +27,20 @@ def note_from_text(messages) -> str:
     return "These papers compress the KV cache [1][2]. See https://x.example for more [9]."
 
 
-def make(script=None, papers=None, **summary):
-    settings = load_settings({"summary": {"relative_similarity": 0.3, **summary}})
-    retriever = TermRetriever(papers or load_digests([BUNDLED]).papers)
-    model = ScriptedChatModel(script=script or [note_from_text])
-    summarizer = Summarizer(settings, retriever, model, FakeEmbeddings(), count_tokens=len)
-    return summarizer, model
+@pytest.fixture
+def make(bundled_index):
+    """make(script=, **summary settings) -> (a Summarizer over the bundled index, its model)."""
+
+    def build(script=None, **summary):
+        # The fake embedder's similarities are noise on long texts: BM25 is the evidence.
+        cut = {"relative_score": 0.3, "min_similarity": 0.99, "min_lexical": 2.0}
+        settings = load_settings({"summary": {**cut, **summary}})
+        model = ScriptedChatModel(script=script or [note_from_text])
+        retriever = bundled_index.retriever
+        summarizer = Summarizer(settings, retriever, model, FakeEmbeddings(), count_tokens=len)
+        return summarizer, model
+
+    return build
 
 
 def test_grouping_joins_similar_vectors_and_caps_the_count():
@@ -43,7 +50,7 @@ def test_grouping_joins_similar_vectors_and_caps_the_count():
     assert group_by_similarity([], max_groups=3, merge_above=0.5) == []
 
 
-def test_a_report_cites_only_retrieved_papers_and_keeps_one_reference_list():
+def test_a_report_cites_only_retrieved_papers_and_keeps_one_reference_list(make):
     summarizer, _ = make(max_papers=5)
     stages = []
     report = summarizer.summarize(
@@ -70,7 +77,7 @@ def test_a_report_cites_only_retrieved_papers_and_keeps_one_reference_list():
         assert f"]({link})" in references
 
 
-def test_notes_that_the_paper_does_not_support_are_replaced_by_its_own_sentence():
+def test_notes_that_the_paper_does_not_support_are_replaced_by_its_own_sentence(make):
     def invent(messages):
         prompt = str(messages[-1].content)
         if "Paper:" in prompt:
@@ -84,7 +91,7 @@ def test_notes_that_the_paper_does_not_support_are_replaced_by_its_own_sentence(
     assert any(f.kind == "ungrounded_number" for f in report.flags)
 
 
-def test_a_topic_with_no_match_gets_an_honest_short_report():
+def test_a_topic_with_no_match_gets_an_honest_short_report(make):
     summarizer, model = make()
     report = summarizer.summarize("zzqx frobnication of quuxes")
     assert report.too_few and report.entries == []
@@ -92,21 +99,21 @@ def test_a_topic_with_no_match_gets_an_honest_short_report():
     assert model.prompts == []
 
 
-def test_a_topic_with_one_paper_says_how_many_there_are():
-    summarizer, _ = make(relative_similarity=0.99)
+def test_a_topic_with_one_paper_says_how_many_there_are(make):
+    summarizer, _ = make(relative_score=0.99)
     report = summarizer.summarize("GuardSpace")
-    assert report.too_few and len(report.entries) == 1
+    assert report.too_few and [e.paper.display_name for e in report.entries] == ["GuardSpace"]
     assert "The digest has only 1 paper(s) on this topic." in report_markdown(report)
 
 
-def test_chinese_topics_get_a_chinese_report():
+def test_chinese_topics_get_a_chinese_report(make):
     summarizer, _ = make(max_papers=3)
     report = summarizer.summarize("KV 缓存压缩的方法")
     assert report.language == "zh"
     assert report_markdown(report).startswith("# 主题综述：KV 缓存压缩的方法")
 
 
-def test_the_web_tab_handler_streams_progress_then_the_report_and_a_file():
+def test_the_web_tab_handler_streams_progress_then_the_report_and_a_file(make):
     from assistant.web.summary_tab import SummaryHandlers
 
     summarizer, _ = make(max_papers=3)

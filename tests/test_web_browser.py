@@ -14,9 +14,10 @@ import pytest
 from assistant.answer.chain import AnswerService
 from assistant.config import load_settings
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
+from assistant.retrieval import SearchFilters
 from assistant.summarize import Summarizer
 from assistant.web.app import build_app, launch_options
-from tests.answer_doubles import TermRetriever
+from tests.answer_doubles import RecordingSearch
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -29,18 +30,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class RecordingRetriever(TermRetriever):
-    """Remembers the filters each search was given."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.filters: list = []
-
-    def search(self, query, *, k=None, filters=None):
-        self.filters.append(filters)
-        return super().search(query, k=k, filters=filters)
-
-
 def reply(messages):
     if "trigger a failure" in str(messages[-1].content):
         raise ConnectionError("the fake backend went away")
@@ -48,11 +37,13 @@ def reply(messages):
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def app_url(sample_index):
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (make test installs it)")
-    settings = load_settings({"web": {"port": free_port()}})
-    retriever = RecordingRetriever()
+    # The fake embedder's similarities are small: BM25 is the evidence of relevance.
+    summary = {"min_similarity": 0.99, "min_lexical": 1.0, "relative_score": 0.2}
+    settings = load_settings({"web": {"port": free_port()}, "summary": summary})
+    retriever = RecordingSearch(sample_index.retriever)
     model = ScriptedChatModel(script=[reply])
     service = AnswerService(settings, retriever, model, count_tokens=len)
     summarizer = Summarizer(settings, retriever, model, FakeEmbeddings(), count_tokens=len)
@@ -61,7 +52,7 @@ def app_url():
         service,
         categories=["效率与压缩", "模型架构"],
         backend_label="backend: fake",
-        make_filters=lambda categories: list(categories),
+        make_filters=lambda categories: SearchFilters(categories=list(categories)),
         summarizer=summarizer,
     )
     app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
@@ -146,7 +137,7 @@ def test_chat_in_a_real_browser(page, app_url):
     page.get_by_role("option", name="效率与压缩").click()
     page.keyboard.press("Escape")
     ask(page, "How much memory does KVZip save?", 2)
-    assert retriever.filters[-1] == ["效率与压缩"]
+    assert retriever.filters[-1] == SearchFilters(categories=["效率与压缩"])
 
     answer = ask(page, "Please trigger a failure now", 3)
     assert "backend failed" in answer

@@ -5,21 +5,30 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
+
 from assistant.answer.chain import AnswerService
 from assistant.config import load_settings
 from assistant.fakes import ScriptedChatModel, extractive_reply
 from assistant.present.html import sources_html
 from assistant.present.markdown import answer_markdown
 from assistant.web.chat import MAX_QUESTION_CHARS, ChatHandlers
-from tests.answer_doubles import TermRetriever
 
 
-def handlers(tmp_path, *script, fail_after_tokens=None):
-    model = ScriptedChatModel(script=list(script) or [extractive_reply])
-    if fail_after_tokens is not None:
-        model.fail_after_tokens = fail_after_tokens
-    service = AnswerService(load_settings(), TermRetriever(), model, count_tokens=len)
-    return ChatHandlers(service, tmp_path / "feedback.jsonl"), model
+@pytest.fixture
+def handlers(sample_index):
+    """handlers(tmp_path, *replies, fail_after_tokens=) -> (ChatHandlers over the sample
+    index with a scripted model, the model)."""
+
+    def build(tmp_path, *script, fail_after_tokens=None):
+        model = ScriptedChatModel(script=list(script) or [extractive_reply])
+        if fail_after_tokens is not None:
+            model.fail_after_tokens = fail_after_tokens
+        retriever = sample_index.retriever
+        service = AnswerService(load_settings(), retriever, model, count_tokens=len)
+        return ChatHandlers(service, tmp_path / "feedback.jsonl"), model
+
+    return build
 
 
 def run(h, message, chat=None, turns=None, results=None):
@@ -27,7 +36,7 @@ def run(h, message, chat=None, turns=None, results=None):
     return [copy.deepcopy(u) for u in h.respond(message, chat, turns, results, [])]
 
 
-def test_an_answer_streams_then_shows_linked_citations_and_source_cards(tmp_path):
+def test_an_answer_streams_then_shows_linked_citations_and_source_cards(tmp_path, handlers):
     h, _ = handlers(tmp_path, "KVZip 在 LongBench 上将内存降低 4 倍[1]。")
     updates = run(h, "KVZip 在 LongBench 上把内存降低了多少？")
     assert len(updates) > 3  # status, streamed tokens, final
@@ -41,7 +50,7 @@ def test_an_answer_streams_then_shows_linked_citations_and_source_cards(tmp_path
     assert results[len(chat) - 1]["citations"][0]["title"] == "KVZip"
 
 
-def test_follow_ups_carry_the_conversation(tmp_path):
+def test_follow_ups_carry_the_conversation(tmp_path, handlers):
     h, model = handlers(
         tmp_path,
         "KVZip evicts unimportant cache entries [1].",
@@ -56,7 +65,7 @@ def test_follow_ups_carry_the_conversation(tmp_path):
     assert "LongBench" in chat[-1]["content"]
 
 
-def test_empty_and_overlong_questions_are_handled(tmp_path):
+def test_empty_and_overlong_questions_are_handled(tmp_path, handlers):
     h, model = handlers(tmp_path)
     assert run(h, "   ")[-1][1] == []
     _, chat, _, turns, _ = run(h, "x" * (MAX_QUESTION_CHARS + 1))[-1]
@@ -64,7 +73,7 @@ def test_empty_and_overlong_questions_are_handled(tmp_path):
     assert model.prompts == []
 
 
-def test_a_backend_failure_mid_stream_shows_a_message_and_the_chat_goes_on(tmp_path):
+def test_a_backend_failure_mid_stream_shows_a_message_and_the_chat_goes_on(tmp_path, handlers):
     h, model = handlers(
         tmp_path, "KVZip reduces memory by 4x on LongBench [1].", fail_after_tokens=2
     )
@@ -76,7 +85,7 @@ def test_a_backend_failure_mid_stream_shows_a_message_and_the_chat_goes_on(tmp_p
     assert "4x" in chat[-1]["content"] and len(turns) == 2
 
 
-def test_html_from_papers_and_from_the_model_is_escaped(tmp_path):
+def test_html_from_papers_and_from_the_model_is_escaped(tmp_path, handlers):
     h, _ = handlers(tmp_path, "<script>alert(1)</script> KVZip reduces memory by 4x [1].")
     _, chat, sources, _, _ = run(h, "<b>How much</b> memory does KVZip save?")[-1]
     assert "<script>" not in chat[-1]["content"] and "&lt;script&gt;" in chat[-1]["content"]
@@ -84,14 +93,14 @@ def test_html_from_papers_and_from_the_model_is_escaped(tmp_path):
     assert "<script>" not in sources
 
 
-def test_new_chat_clears_everything(tmp_path):
+def test_new_chat_clears_everything(tmp_path, handlers):
     h, _ = handlers(tmp_path)
     text, chat, sources, turns, results = h.new_chat()
     assert (text, chat, turns, results) == ("", [], [], {})
     assert "Sources of the answer appear here" in sources
 
 
-def test_feedback_is_appended_to_a_jsonl_file(tmp_path):
+def test_feedback_is_appended_to_a_jsonl_file(tmp_path, handlers):
     h, _ = handlers(tmp_path, "KVZip reduces memory by 4x on LongBench [1].")
     _, chat, _, _, results = run(h, "How much memory does KVZip save?")[-1]
     assert h.record_feedback(len(chat) - 1, False, results).startswith("Thanks")
@@ -102,7 +111,7 @@ def test_feedback_is_appended_to_a_jsonl_file(tmp_path):
     assert entry["cited"] and entry["retrieved"]
 
 
-def test_abstention_lists_related_papers_without_citations(tmp_path):
+def test_abstention_lists_related_papers_without_citations(tmp_path, handlers):
     h, _ = handlers(tmp_path, "The sources do not contain the answer.")
     _, chat, sources, _, _ = run(h, "What GPU did KVZip train on?")[-1]
     assert chat[-1]["content"].startswith("The digest does not contain the answer")

@@ -24,6 +24,8 @@ from assistant.answer.support import lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError
 from assistant.prompts import load_prompt
+from assistant.retrieval.hits import PaperHit
+from assistant.retrieval.relevance import RelevanceCut
 from assistant.summarize.grouping import group_by_similarity
 from assistant.summarize.report import Entry, SummaryReport, Theme
 from assistant.text.language import detect_language
@@ -80,14 +82,16 @@ class Summarizer:
                 hint="Check the llm.* settings (`assistant models status`), then try again.",
             ) from exc
 
-    def relevant(self, hits: Sequence[Any]) -> list[Any]:
-        """Hits close enough to the topic: absolutely, and relative to the best one."""
-        if not hits:
-            return []
+    def relevant(self, hits: Sequence[PaperHit], limit: int | None = None) -> list[PaperHit]:
+        """Hits clearly about the topic (retrieval/relevance.py)."""
         cfg = self.settings.summary
-        best = max(h.dense_similarity for h in hits)
-        floor = max(cfg.min_similarity, best * cfg.relative_similarity)
-        return [h for h in hits if h.dense_similarity >= floor][: cfg.max_papers]
+        cut = RelevanceCut(
+            relative=cfg.relative_score,
+            min_similarity=cfg.min_similarity,
+            min_lexical=cfg.min_lexical,
+            limit=limit or cfg.max_papers,
+        )
+        return cut.apply(hits)
 
     def _note(self, topic: str, lang: str, hit: Any, report: SummaryReport) -> Entry:
         chunks = self.retriever.chunks_of(hit.paper.paper_id)
@@ -143,7 +147,7 @@ class Summarizer:
         say("retrieving", 0, 1)
         hits = self.retriever.search(topic, k=max(limit * 3, 20), filters=filters)
         report.papers_found = len(hits)
-        kept = self.relevant(hits)[:limit]
+        kept = self.relevant(hits, limit)
         report.timings["retrieval_s"] = time.perf_counter() - started
 
         entries: list[Entry] = []
