@@ -6,15 +6,14 @@ the bundled digest); a classifier that uses it is tested elsewhere.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from assistant.digest import DigestLoad, load_digests
 from tests.conftest import BUNDLED, ROOT
+from tests.test_devset import _read
 
 KINDS_SET = ROOT / "evals" / "question_kinds.jsonl"
 KINDS = {"list", "compare", "single"}
@@ -23,14 +22,6 @@ FIELDS = {"id", "question", "lang", "kind"}
 COMPARE_FIELDS = {"names", "papers", "unknown"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ID = re.compile(r"^k\d{3}$")
-
-
-def _read(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            rows.append((number, json.loads(line)))
-    return rows
 
 
 @pytest.fixture(scope="module")
