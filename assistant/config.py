@@ -254,6 +254,14 @@ class IndexSettings(BaseModel):
             "to an existing index when it is opened; no rebuild."
         ),
     )
+    model_names: bool = Field(
+        default=True,
+        description=(
+            "Name the papers whose text introduces no method name with the chat model at "
+            "ingest (once per paper, cached in the index; the bundled digest ships its names). "
+            "Off: such papers are named by a phrase cut from their text."
+        ),
+    )
     stem_english: bool = Field(
         default=False,
         description="Stem English words for BM25 (Snowball). Changing it needs a rebuild.",

@@ -32,6 +32,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary_theme.en": frozenset({"notes"}),
     "summary_theme.zh": frozenset({"notes"}),
     "judge_claim": frozenset({"context", "claim"}),
+    "paper_name": frozenset({"text"}),
 }
 
 

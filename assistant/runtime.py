@@ -97,16 +97,24 @@ class Runtime:
         rebuild: bool = False,
         prune: bool = False,
         progress: Callable[[IngestProgress], None] | None = None,
+        naming_progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
-        """Bring the index in line with `load`; the embedder is made only if needed."""
-        from assistant.index.ingest import ingest
+        """Bring the index in line with `load`; the embedder (and the chat model, to name
+        papers) are made only if needed."""
+        from assistant.index.ingest import Namer, ingest
+        from assistant.prompts import load_prompt
 
+        namer = None
+        if self.settings.index.model_names:
+            template = load_prompt(self.settings.paths.prompts, "paper_name")
+            namer = Namer(lambda: self.chat_model, template, naming_progress)
         return ingest(
             self.settings,
             load,
             store=self.store,
             embeddings=lambda: self.embeddings,
             counter=self.counter,
+            namer=namer,
             rebuild=rebuild,
             prune=prune,
             progress=progress,

@@ -34,8 +34,13 @@ def test_sample_files_parse_cleanly():
     assert kvzip.category == "效率与压缩" and kvzip.subcategory == "推理加速"
     assert kvzip.sections["experiments"].startswith("在 LongBench 上")
     assert kvzip.abstract.endswith("less than 0.5% accuracy loss.")
-    # No method name in the second paper: its name comes from the abstract, marked derived.
-    assert papers_b[1].name_source == "abstract" and papers_b[1].name_is_derived
+    # No method name in the second paper: a short name cut from its abstract, marked derived.
+    quantization = papers_b[1]
+    assert quantization.name_source in ("phrase", "abstract") and quantization.name_is_derived
+    assert (
+        quantization.display_name.startswith("Quantization")
+        and len(quantization.display_name) <= 60
+    )
 
 
 def test_empty_file_is_an_error_naming_the_file():

@@ -25,6 +25,8 @@ def second_process(vectorstore: Path, *args: str) -> subprocess.CompletedProcess
             f"paths.vectorstore={vectorstore}",
             "--set",
             "embedder.backend=fake",
+            "--set",
+            "llm.backend=fake",
             *args,
         ],
         cwd=ROOT,

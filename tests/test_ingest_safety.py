@@ -30,6 +30,7 @@ def indexed(tmp_path):
     assert run_ingest(settings, digests).papers == PAPERS
     args = [
         "--set", "embedder.backend=fake",
+        "--set", "llm.backend=fake",
         "--set", f"paths.vectorstore={tmp_path / 'vectorstore'}",
         "--set", "retrieval.dense_weight=0.5",
     ]  # fmt: skip

@@ -12,7 +12,8 @@ from tests.index_support import write_digests
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exited:
-        main(["--set", "embedder.backend=fake", "--set", "paths.vectorstore=vs", *args])
+        fakes = ["--set", "embedder.backend=fake", "--set", "llm.backend=fake"]
+        main([*fakes, "--set", "paths.vectorstore=vs", *args])
     out, err = capsys.readouterr()
     return exited.value.code, out, err
 

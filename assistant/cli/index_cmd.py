@@ -57,7 +57,9 @@ def ingest_command(
         click.secho(f"... and {len(load.issues) - 20} more problems.", fg="yellow", err=True)
     with Runtime(settings, model_progress=False) as runtime, IngestBar(quiet) as bar:
         try:
-            report = runtime.ingest(load, rebuild=rebuild, prune=prune, progress=bar.update)
+            report = runtime.ingest(
+                load, rebuild=rebuild, prune=prune, progress=bar.update, naming_progress=bar.naming
+            )
         except KeyboardInterrupt:
             bar.stop()
             click.secho(
@@ -96,13 +98,14 @@ class IngestBar:
     def __init__(self, quiet: bool) -> None:
         self.progress: Progress | None = None
         self.task = None
+        self.naming_task = None
         if not quiet:
             self.progress = Progress(
-                TextColumn("indexing"),
+                TextColumn("{task.description}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn("papers"),
-                TextColumn("{task.fields[chunks]} chunks, {task.fields[rate]} chunks/s"),
+                TextColumn("{task.fields[detail]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
@@ -123,16 +126,38 @@ class IngestBar:
         if self.progress is None:
             return
         rate = f"{p.chunks_embedded / p.seconds:.1f}" if p.seconds and p.chunks_embedded else "-"
-        chunks = f"{p.chunks_embedded}/{p.chunks_to_embed}"
+        detail = f"{p.chunks_embedded}/{p.chunks_to_embed} chunks, {rate} chunks/s"
         if self.task is None:
             if p.chunks_to_embed == 0 and p.papers_done == p.papers_total:
                 return  # nothing to do: no bar
             self.progress.start()
-            self.task = self.progress.add_task("", total=p.papers_total, chunks=chunks, rate=rate)
-        self.progress.update(self.task, completed=p.papers_done, chunks=chunks, rate=rate)
+            self.task = self.progress.add_task("indexing", total=p.papers_total, detail=detail)
+        self.progress.update(self.task, completed=p.papers_done, detail=detail)
+
+    def naming(self, done: int, total: int) -> None:
+        """Progress of naming papers with the chat model (before indexing starts)."""
+        if self.progress is None:
+            return
+        if self.naming_task is None:
+            self.progress.start()
+            self.naming_task = self.progress.add_task(
+                "naming", total=total, detail="with the chat model"
+            )
+        self.progress.update(self.naming_task, completed=done, total=total)
 
 
 def _summary(report: IngestReport, location: str) -> str:
+    naming = report.naming
+    named = (
+        f" Named {naming.named} of {naming.asked} unnamed paper(s) with the chat model in "
+        f"{naming.seconds:.0f} s."
+        if naming and naming.asked
+        else ""
+    )
+    return _changes(report, location) + named
+
+
+def _changes(report: IngestReport, location: str) -> str:
     if not report.changed and not report.papers_removed:
         return (
             f"The index is up to date: {report.papers} papers, {report.chunks} chunks "

@@ -149,3 +149,56 @@ def stats(app: AppContext, as_json: bool, digests: tuple[Path, ...], strict: boo
         click.echo(f"  {name}: {info['papers']} papers (format {info['format']})")
     if data["problems"]:
         click.echo(f"problems: {data['problems']} (listed above)")
+
+
+@papers_group.command("name")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--again", is_flag=True, help="Ask for every name again, ignoring names.json.")
+@pass_app
+def name_papers_command(app: AppContext, folder: Path, again: bool) -> None:
+    """Name the papers of FOLDER's digests that their text does not name, with the chat
+    model, and write the names to FOLDER/names.json (read with the digests from then on)."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from assistant.digest.naming import NAMES_FILE, needs_model_name, read_names
+    from assistant.index.naming import name_papers
+    from assistant.prompts import load_prompt
+    from assistant.runtime import Runtime
+
+    settings = app.settings()
+    load = load_for_command(app, (folder,), strict=False)
+    shipped = {} if again else read_names(folder)
+    unnamed = [
+        p for p in load.papers if needs_model_name(p) or (again and p.name_source == "model")
+    ]
+    for paper in unnamed:
+        if again and paper.name_source == "model":
+            paper.name_source = "phrase"  # ask again
+    template = load_prompt(settings.paths.prompts, "paper_name")
+    runtime = Runtime(settings)
+    started = time.perf_counter()
+    with Progress(TextColumn("naming papers"), BarColumn(), MofNCompleteColumn()) as bar:
+        task = bar.add_task("", total=len(unnamed))
+        report = name_papers(
+            unnamed,
+            {},
+            lambda: runtime.chat_model,
+            template,
+            lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    names = {**shipped, **{p.paper_id: p.display_name for p in unnamed if p.name_source == "model"}}
+    (folder / NAMES_FILE).write_text(
+        json.dumps(
+            {"model": settings.llm.model or "default", "names": dict(sorted(names.items()))},
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    click.echo(
+        f"Asked for {report.asked} name(s), {report.named} passed the check; "
+        f"{len(names)} in {folder / NAMES_FILE}; {time.perf_counter() - started:.0f} s."
+    )

@@ -54,7 +54,11 @@ def prepare(settings: Settings, console: Console) -> Runtime:
         if not store.exists() or store.chunk_count() == 0:
             console.print(f"Building the index at {store.location} (first run only)…")
             with IngestBar(quiet=False) as bar:
-                runtime.ingest(load_digests(settings.paths.digests), progress=bar.update)
+                runtime.ingest(
+                    load_digests(settings.paths.digests),
+                    progress=bar.update,
+                    naming_progress=bar.naming,
+                )
         console.print("Loading the models…", style="dim")
         runtime.warm()
     except BaseException:

@@ -6,6 +6,7 @@ import re
 
 from assistant.digest.identity import arxiv_id_from_url, arxiv_search_url, content_id
 from assistant.digest.model import Paper, ParseIssue, SourceRef
+from assistant.digest.naming import title_name
 
 HEADING = re.compile(r"^##\s+(?P<title>\S.*?)\s*$")
 LINK_LINE = re.compile(r"^\[(?P<title>[^\]]+)\]\((?P<link>[^)\s]+)\)\s*$")
@@ -62,7 +63,7 @@ def parse(file: str, lines: list[str]) -> tuple[list[Paper], list[ParseIssue]]:
         papers.append(
             Paper(
                 paper_id=arxiv_id or content_id(f"{title_en}\n{summary}"),
-                display_name=title_en,
+                display_name=title_name(title_en, summary),
                 name_source="title",
                 title_en=title_en,
                 title_zh=title_zh,

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.digest.identity import arxiv_search_url, content_id, first_sentence, method_name
+from assistant.digest.identity import arxiv_search_url, content_id
 from assistant.digest.model import SECTION_LABELS, Paper, ParseIssue, SourceRef
+from assistant.digest.naming import untitled_name
 
 CATEGORY = re.compile(r"^(?P<name>\S.*?)\s*(?P<count>\d+)\s*篇\s*$")
 TLDR = re.compile(r"^TL;DR\s*[:：]?\s*(?P<text>.*)$")
@@ -182,14 +183,13 @@ def _build(file: str, entry: _Entry, issues: list[ParseIssue]) -> Paper | None:
     if entry.truncated:
         warn(entry.line, "entry has no subcategory and #tags lines; read without them.")
 
-    name = method_name(sections.get("method"), sections.get("problem"), abstract, tldr)
-    fallback = first_sentence(abstract or tldr or next(iter(sections.values()), ""))
+    name, source = untitled_name({**sections, "abstract": abstract, "tldr": tldr})
     identity_text = abstract or "\n".join(sections.values()) or tldr or ""
     return Paper(
         paper_id=content_id(identity_text),
-        display_name=name or fallback,
-        name_source="method" if name else "abstract",
-        search_url=arxiv_search_url(name, abstract),
+        display_name=name,
+        name_source=source,  # type: ignore[arg-type]
+        search_url=arxiv_search_url(name if source == "method" else None, abstract),
         category=entry.category,
         subcategory=entry.subcategory,
         area=entry.area,

@@ -9,6 +9,7 @@ from pathlib import Path
 from assistant.digest import format_a, format_b
 from assistant.digest.identity import normalize_ref, normalize_text
 from assistant.digest.model import Paper, ParseIssue
+from assistant.digest.naming import apply_names, disambiguate, read_names
 from assistant.errors import DigestError
 
 DIGEST_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -204,6 +205,10 @@ def load_digests(paths: Iterable[Path], *, strict: bool = False) -> DigestLoad:
         load.issues.extend(issues)
         load.files[str(path)] = fmt or "unknown"
     load.papers = merge_duplicates(found)
+    folders = {Path(f).parent for f in load.files}
+    for folder in sorted(folders):
+        apply_names(load.papers, read_names(folder))
+    disambiguate(load.papers)
     if strict and load.issues:
         listed = "; ".join(str(issue) for issue in load.issues[:10])
         more = f" (and {len(load.issues) - 10} more)" if len(load.issues) > 10 else ""

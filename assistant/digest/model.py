@@ -16,7 +16,9 @@ SECTION_LABELS: dict[str, str] = {
 }
 
 LinkKind = Literal["arxiv", "other"]
-NameSource = Literal["title", "method", "abstract"]
+# title: from the paper's title; method: the name its text introduces; model: written by the
+# local model at ingest, from the paper's own words; phrase / abstract: cut from its text.
+NameSource = Literal["title", "method", "model", "phrase", "abstract"]
 
 
 @dataclass(frozen=True)

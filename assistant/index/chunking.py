@@ -92,12 +92,12 @@ def field_label(key: str) -> str:
 
 
 def context_line(paper: Paper, counter: TokenCounter) -> str:
-    """The paper's name, Chinese title and category on one line."""
-    name = paper.display_name
+    """The paper's title (or name), Chinese title and category on one line."""
+    name = paper.title_en or paper.display_name  # a full title carries more words to match
     if counter.count(name) > _CONTEXT_NAME_TOKENS:
         name = counter.truncate(name, _CONTEXT_NAME_TOKENS).rstrip() + "…"
     parts = [name]
-    if paper.title_zh and paper.title_zh != paper.display_name:
+    if paper.title_zh and paper.title_zh != name:
         parts.append(paper.title_zh)
     category = " / ".join(
         dict.fromkeys(c for c in (paper.category, paper.subcategory) if c)  # no repeats

@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 
 from assistant.config import Settings
 from assistant.digest.loader import DigestLoad
+from assistant.digest.model import Paper
+from assistant.digest.naming import disambiguate, needs_model_name
 from assistant.errors import IndexStateError
 from assistant.index.catalog import with_resolved_sources
 from assistant.index.chunking import Chunk
@@ -33,6 +36,7 @@ from assistant.index.identity import (
     lexical_params,
 )
 from assistant.index.lexical import LexicalParams, tokenize
+from assistant.index.naming import NamingReport, name_papers
 from assistant.index.plan import (
     IngestPlan,
     KeptFile,
@@ -45,6 +49,18 @@ from assistant.index.store import IndexStore, chunk_metadata, paper_filter_field
 from assistant.tokens import TokenCounter
 
 EmbeddingsSource = Embeddings | Callable[[], Embeddings]
+
+
+@dataclass
+class Namer:
+    """How unnamed papers get a name at ingest: the chat model (made on first need), the
+    prompt, and an optional progress callback (done, total)."""
+
+    chat_model: Callable[[], BaseChatModel]
+    template: str
+    progress: Callable[[int, int], None] | None = None
+
+
 BATCH_CHUNKS = 128  # chunks embedded and written together: the unit of progress and of resume
 
 
@@ -76,6 +92,7 @@ class IngestReport:
     rebuilt: bool = False
     issues: int = 0
     error_files: list[str] = field(default_factory=list)  # files that had an error
+    naming: NamingReport | None = None  # papers named by the model, when it was asked
     kept: list[KeptFile] = field(default_factory=list)  # papers kept although gone
 
     @property
@@ -94,6 +111,7 @@ def ingest(
     store: IndexStore,
     embeddings: EmbeddingsSource,
     counter: TokenCounter,
+    namer: Namer | None = None,
     rebuild: bool = False,
     prune: bool = False,
     progress: Callable[[IngestProgress], None] | None = None,
@@ -102,16 +120,18 @@ def ingest(
     """Bring the index in line with the digest files of `load`.
 
     `embeddings` is an Embeddings object or a function making one; it is only called when
-    something needs embedding. Chunks are embedded and written `batch_chunks` at a time
-    (the most an interruption loses). With `rebuild`, the new index is built beside the
-    old one, which stays in place until the new one is complete.
+    something needs embedding. With a `namer`, papers the text does not name are named by
+    its chat model (index/naming.py) before they are chunked. Chunks are embedded and
+    written `batch_chunks` at a time (the most an interruption loses). With `rebuild`, the
+    new index is built beside the old one, which stays in place until the new one is
+    complete.
     """
-    run = _Run(settings, embeddings, counter, progress, batch_chunks)
+    run = _Run(settings, embeddings, counter, namer, progress, batch_chunks)
     if not rebuild:
         return run.into(store, load, prune)
     staging = store.aside()
     try:
-        report = run.into(staging, load, prune=True)
+        report = run.into(staging, load, prune=True, names_from=store)
     except BaseException:
         staging.drop()  # nothing half built is left behind; the old index is untouched
         raise
@@ -130,11 +150,15 @@ class _Run:
     settings: Settings
     embeddings: EmbeddingsSource
     counter: TokenCounter
+    namer: Namer | None
     progress: Callable[[IngestProgress], None] | None
     batch_chunks: int
 
-    def into(self, store: IndexStore, load: DigestLoad, prune: bool) -> IngestReport:
-        """Plan against what `store` holds, then apply the plan."""
+    def into(
+        self, store: IndexStore, load: DigestLoad, prune: bool, names_from: IndexStore | None = None
+    ) -> IngestReport:
+        """Plan against what `store` holds, then apply the plan (names the model gave
+        before are reused from `names_from`, by default the same store)."""
         started = time.perf_counter()
         files = {_resolved(f) for f in load.files}
         error_files = {_resolved(i.file) for i in load.issues if i.level == "error"}
@@ -151,6 +175,8 @@ class _Run:
             embedded, lexical_only = store.chunk_ids_by_kind()
             settled = store.settled_dense_scope() == params.dense
             state = StoredState.of(store.catalog_state(), embedded, lexical_only, settled)
+        if self.namer is not None:
+            report.naming = self.name(papers, names_from or store)
         needed = papers_to_read(state, papers, files)
         stored = {p.paper_id: p for p in store.papers(needed)} if needed else {}
         plan = plan_ingest(
@@ -160,6 +186,18 @@ class _Run:
         report.chunks, report.kept = plan.chunks, plan.kept
         self.apply(plan, store, found, report)
         report.seconds = time.perf_counter() - started
+        return report
+
+    def name(self, papers: list[Paper], store: IndexStore) -> NamingReport:
+        """Names for the papers the text does not name, before they are chunked."""
+        assert self.namer is not None
+        unnamed = [p for p in papers if needs_model_name(p)]
+        ids = [p.paper_id for p in unnamed]
+        stored = {p.paper_id: p for p in store.papers(ids)} if ids and store.exists() else {}
+        report = name_papers(
+            unnamed, stored, self.namer.chat_model, self.namer.template, self.namer.progress
+        )
+        disambiguate(papers)
         return report
 
     def apply(
