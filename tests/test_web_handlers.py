@@ -86,7 +86,7 @@ def test_a_backend_failure_mid_stream_shows_a_message_and_the_chat_goes_on(tmp_p
 
 
 def test_html_from_papers_and_from_the_model_is_escaped(tmp_path, handlers):
-    h, _ = handlers(tmp_path, "<script>alert(1)</script> KVZip reduces memory by 4x [1].")
+    h, _ = handlers(tmp_path, "<script>alert('x')</script> KVZip reduces memory by 4x [1].")
     _, chat, sources, _, _ = run(h, "<b>How much</b> memory does KVZip save?")[-1]
     assert "<script>" not in chat[-1]["content"] and "&lt;script&gt;" in chat[-1]["content"]
     assert "<b>" not in chat[-2]["content"]

@@ -25,8 +25,8 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
-from assistant.answer.citations import check_citations, only_invented_numbers
 from assistant.answer.context import build_sources, render_sources
+from assistant.answer.decision import decide
 from assistant.answer.decline import model_declined
 from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
 from assistant.answer.support import SupportFn, lexical_support
@@ -256,35 +256,25 @@ class AnswerService:
 
         timings["generation_s"] = time.perf_counter() - started - timings.get("ttft_s", 0.0)
         result.raw_answer = raw
-        if model_declined(raw):
-            result.flags.append(Flag("model_declined", raw.strip()[:120]))
-            yield AnswerEvent("result", result=self._abstain(result, started))
-            return
-        checked = check_citations(
+        decision = decide(
             raw,
             sources,
+            asked,
             lang,
             support=self.support,
             min_support=self.settings.answer.min_support,
+            second_look=second_look,
         )
-        result.flags.extend(checked.flags)
-        result.removed_citations = checked.removed_citations
-        result.removed_urls = checked.removed_urls
-        if checked.supported_sentences == 0:
-            result.flags.append(Flag("no_supported_sentence", "no sentence is backed by a source"))
+        result.flags.extend(decision.flags)
+        if decision.checked is not None:
+            result.removed_citations = decision.checked.removed_citations
+            result.removed_urls = decision.checked.removed_urls
+        if decision.abstain or decision.checked is None:
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
-        if only_invented_numbers(raw, asked, sources):
-            result.flags.append(Flag("only_invented_numbers", "no number of the answer is sourced"))
-            yield AnswerEvent("result", result=self._abstain(result, started))
-            return
-        doubtful = {"unsupported_sentence", "ungrounded_number"} & {f.kind for f in checked.flags}
-        if second_look and doubtful:
-            result.flags.append(Flag("second_look_rejected", ", ".join(sorted(doubtful))))
-            yield AnswerEvent("result", result=self._abstain(result, started))
-            return
-        result.answer = checked.text
-        result.citations = checked.citations
+        result.answer = decision.checked.text
+        result.citations = decision.checked.citations
+        result.partial = decision.partial
         timings["total_s"] = time.perf_counter() - started
         yield AnswerEvent("result", result=result)
 

@@ -1,10 +1,13 @@
 """Citations belong to code: check the model's [n] markers against the sources it was given.
 
-The model only ever sees source numbers. Here every URL it wrote is removed, every marker
-that names no source is removed and counted, each cited sentence is checked against the
-cited source (lexical support, numbers present), unsupported citations are moved to the
-source that does support the sentence or dropped, uncited sentences are attributed when a
-source clearly supports them, and the markers are renumbered in order of first use.
+The model only ever sees source numbers. Here markers it used as names get the paper's name
+(names.py), every URL it wrote is removed, every marker that names no source is removed
+and counted, each cited sentence is checked against the cited source (lexical support with
+the paper's names and titles, numbers stated about the same thing: grounding.py),
+unsupported citations are moved to the source that does support the sentence (never away
+from a paper the sentence names) or dropped, uncited sentences are attributed when a source
+clearly supports them, claims with a number no source states are dropped, and the markers
+are renumbered in order of first use.
 
 `check_sentence` judges one sentence; `check_citations` runs it over an answer and
 assembles the checked text and its citation list.
@@ -16,17 +19,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.grounding import ungrounded_numbers
+from assistant.answer.names import name_markers
 from assistant.answer.result import Citation, Flag, Source
-from assistant.answer.support import SupportFn, lexical_support
+from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
 from assistant.text.links import strip_urls
 from assistant.text.markers import marker_keys, strip_markers
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.sentences import split_sentences, strip_label
 from assistant.text.terms import terms
-
-UNVERIFIED_NOTE = {"en": " (⚠ unverified: {numbers})", "zh": "（⚠ 未核实：{numbers}）"}
-# The note as it appears in an answer, for readers of answers (the judge) that skip it.
-UNVERIFIED = re.compile(r"（⚠[^）]*）|\(⚠[^)]*\)")
 
 
 def only_invented_numbers(raw: str, question: str, sources: Sequence[Source]) -> bool:
@@ -63,7 +64,7 @@ def drop_lead_ins(text: str) -> str:
 class SentenceCheck:
     """What the check decided about one sentence of an answer."""
 
-    body: str  # the sentence without markers or URLs (with a note on unverified numbers)
+    body: str  # the sentence without markers or URLs
     cited: list[int] = field(default_factory=list)  # source keys that stand, in order
     removed: int = 0  # markers dropped (invented, or not supported)
     urls: int = 0
@@ -71,6 +72,13 @@ class SentenceCheck:
     keep: bool = True  # False: the sentence is dropped from the answer
     counts: bool = True  # a sentence with words, counted for support
     supported: bool = False
+    ungrounded: bool = False  # dropped: a number no cited source states about the same thing
+
+
+def _tidy(text: str) -> str:
+    """Spacing left by removed markers: "KVZip  reduces", "memory ." """
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    return re.sub(r"\s+([,.;:!?，。；：！？、])", r"\1", text).strip()
 
 
 def check_sentence(
@@ -80,10 +88,17 @@ def check_sentence(
     *,
     support: SupportFn,
     min_support: float,
+    question: str = "",
 ) -> SentenceCheck:
-    """Check one sentence's markers, support and numbers against the sources."""
+    """Check one sentence's markers, support and numbers against the sources.
+
+    A sentence that names a source's paper can only cite that paper: its citation is never
+    moved elsewhere. Support is judged against the paper's text and what identifies it
+    (names, titles, tags). A number must be stated by a cited source about the same thing
+    (grounding.py), or the sentence is dropped.
+    """
     sentence, urls = strip_urls(sentence)
-    body = strip_markers(sentence).strip()
+    body = _tidy(strip_markers(sentence))
     keys = marker_keys(sentence)
     check = SentenceCheck(body=body, urls=urls)
     invented = [k for k in keys if k not in by_key]
@@ -93,18 +108,20 @@ def check_sentence(
     if urls:
         check.flags.append(Flag("url_removed", f"{urls} URL(s) removed from: {body[:60]}"))
         if len(terms(body)) < 3:
-            check.keep = False  # the sentence was only there to point at the link
-            check.counts = False
+            check.keep = check.counts = False  # the sentence was only there to point at the link
             return check
     if not re.search(r"\w", body):
-        check.keep = False
-        check.counts = False
+        check.keep = check.counts = False
         return check
 
-    scores = {k: support(body, s.text) for k, s in by_key.items()}
-    kept = [k for k in keys if k in by_key and scores[k] >= min_support]
-    best = max(scores, key=scores.get) if scores else None  # type: ignore[arg-type]
+    named = [k for k, s in by_key.items() if mentions(body, s.paper)]
+    candidates = named or list(by_key)
+    scores = {
+        k: support(body, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}") for k in candidates
+    }
+    kept = [k for k in keys if k in scores and scores[k] >= min_support]
     check.removed += sum(1 for k in keys if k in by_key and k not in kept)
+    best = max(scores, key=scores.__getitem__) if scores else None
     if not kept and best is not None and scores[best] >= min_support:
         kept = [best]
         kind = "citation_corrected" if keys else "citation_added"
@@ -112,14 +129,19 @@ def check_sentence(
     check.supported = bool(kept)
     if not kept and len(terms(body)) >= 3:
         check.flags.append(Flag("unsupported_sentence", body[:120]))
+        if named or numbers(body):
+            check.keep = False  # a specific claim no source backs is not shown
+        if numbers(body):
+            check.ungrounded = True
+            written = ", ".join(n.written for n in numbers(body))
+            check.flags.append(Flag("ungrounded_number", written))
 
-    # Every number must be in a source the sentence cites (or in any source when none).
     pool = [by_key[k] for k in kept] or list(by_key.values())
-    source_numbers = [n for s in pool for n in numbers(s.text)]
-    ungrounded = [n.written for n in numbers(body) if not is_stated(n, source_numbers)]
-    if ungrounded:
-        check.flags.append(Flag("ungrounded_number", ", ".join(ungrounded)))
-        check.body = body + UNVERIFIED_NOTE[language].format(numbers=", ".join(ungrounded))
+    paper_words = {t for s in pool for t in terms(identity_text(s.paper))}
+    ungrounded = ungrounded_numbers(body, [s.text for s in pool], question, exclude=paper_words)
+    if ungrounded and check.keep:
+        check.flags.append(Flag("ungrounded_number", ", ".join(n.written for n in ungrounded)))
+        check.keep, check.ungrounded, check.supported = False, True, False
     check.cited = kept
     return check
 
@@ -135,6 +157,7 @@ class CheckedAnswer:
     flags: list[Flag] = field(default_factory=list)
     supported_sentences: int = 0
     sentences: int = 0
+    dropped_claims: int = 0  # sentences dropped for a number no source states
 
 
 def _best_sentence(source: Source, sentence: str) -> str:
@@ -153,39 +176,61 @@ def check_citations(
     support: SupportFn = lexical_support,
     min_support: float = 0.35,
     renumber: bool = True,
+    question: str = "",
 ) -> CheckedAnswer:
-    """Clean, verify and renumber the citations of a model answer.
+    """Name, clean, verify and renumber the citations of a model answer.
 
-    With renumber=False the source keys are kept (a report with a fixed reference list).
+    Markers used as names get the paper's name first (names.py). With renumber=False the
+    source keys are kept (a report with a fixed reference list).
     """
     by_key = {s.key: s for s in sources}
     result = CheckedAnswer(text="", citations=[])
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
     out: list[str] = []
-    for sentence in split_sentences(drop_lead_ins(raw), markers=True):
-        check = check_sentence(sentence, by_key, language, support=support, min_support=min_support)
+    named = name_markers(raw, {k: s.paper.display_name for k, s in by_key.items()})
+    for sentence in split_sentences(drop_lead_ins(named), markers=True):
+        check = check_sentence(
+            sentence, by_key, language, support=support, min_support=min_support,
+            question=question,
+        )  # fmt: skip
         result.removed_citations += check.removed
         result.removed_urls += check.urls
         result.flags.extend(check.flags)
-        if check.counts:
-            result.sentences += 1
-        if check.supported:
-            result.supported_sentences += 1
+        result.sentences += check.counts
+        result.supported_sentences += check.supported
+        result.dropped_claims += check.ungrounded
         if not check.keep:
             continue
-        markers = ""
+        markers: dict[int, str] = {}
         for k in check.cited:
             number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
             snippets.setdefault(k, _best_sentence(by_key[k], check.body))
-            markers += f"[{number}]"
-        out.append(_attach(check.body, markers, language))
+            markers[k] = f"[{number}]"
+        out.append(_place_markers(check.body, markers, by_key, language))
 
     result.text = ("" if language == "zh" else " ").join(out).strip()
     result.citations = [
         Citation(number, by_key[key].paper, snippets[key]) for key, number in number_of.items()
     ]
     return result
+
+
+def _place_markers(
+    body: str, markers: dict[int, str], by_key: dict[int, Source], language: str
+) -> str:
+    """A sentence naming several cited papers keeps each marker right after its paper's name
+    ("KVTC [1] and ProtoKV [2] ..."); otherwise the markers close the sentence."""
+    placed = dict(markers)
+    if len(markers) > 1:
+        for key, marker in markers.items():
+            name = by_key[key].paper.display_name.split(" (", 1)[0]
+            at = body.find(name)
+            if at >= 0:
+                end = at + len(name)
+                body = f"{body[:end]} {marker}{body[end:]}"
+                del placed[key]
+    return _attach(body, "".join(placed.values()), language)
 
 
 def _attach(body: str, markers: str, language: str) -> str:

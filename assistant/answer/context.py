@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.result import Source
-from assistant.digest import SECTION_LABELS
+from assistant.digest import SECTION_LABELS, Paper
 from assistant.text.language import detect_language
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import terms
@@ -72,10 +72,14 @@ def _score(
     return score
 
 
-def header_of(key: int, paper: Any) -> str:
-    """The first line of a source: its number and name (and Chinese title when given)."""
+def header_of(key: int, paper: Paper) -> str:
+    """The first line of a source: its number and name, with its full English title and its
+    Chinese title when it has them (an English question about a paper summarised only in
+    Chinese finds its words in the title)."""
     name = paper.display_name
-    if paper.title_zh and paper.title_zh != name:
+    if paper.title_en and paper.title_en != name:
+        name = f"{name} ({paper.title_en})"
+    if paper.title_zh and paper.title_zh != paper.display_name:
         name = f"{name} / {paper.title_zh}"
     return f"[{key}] {name}"
 

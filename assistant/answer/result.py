@@ -59,6 +59,9 @@ FlagKind = Literal[
     "model_declined",
     "weak_retrieval",
     "no_supported_sentence",
+    "only_invented_numbers",
+    "second_look",
+    "second_look_rejected",
 ]
 
 
@@ -87,6 +90,7 @@ class AnswerResult:
     removed_urls: int = 0
     flags: list[Flag] = field(default_factory=list)
     abstained: bool = False
+    partial: bool = False  # the answer says what the digest gives, and that it lacks the rest
     raw_answer: str = ""
     sources: list[Source] = field(default_factory=list)  # what the model read
     timings: dict[str, float] = field(default_factory=dict)
@@ -103,6 +107,7 @@ class AnswerResult:
             "language": self.language,
             "answer": self.answer,
             "abstained": self.abstained,
+            "partial": self.partial,
             "citations": [c.to_dict() for c in self.citations],
             "cited": [c.paper.ref() for c in self.citations],
             "retrieved": [

@@ -10,12 +10,14 @@ already loaded for retrieval; no extra model call).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.digest.model import Paper
 from assistant.text.language import detect_language
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.terms import names_in, overlap
@@ -66,3 +68,21 @@ class CrossLingualSupport:
         if self.similarity(sentence, source_text) >= self.min_similarity:
             return self.min_support  # supported in meaning, across languages
         return lexical
+
+
+def identity_text(paper: Paper) -> str:
+    """What identifies a paper beyond its text: names, titles and tags (an English question
+    about a paper summarised only in Chinese matches its English title)."""
+    parts = [paper.display_name, paper.title_en, paper.title_zh, " ".join(paper.tags)]
+    return "\n".join(p for p in parts if p)
+
+
+def mentions(sentence: str, paper: Paper) -> bool:
+    """True when the sentence names the paper: its display name or one of its titles."""
+    base = paper.display_name.split(" (", 1)[0]  # "QuRL (rubrics)" is named as "QuRL"
+    for name in (base, paper.title_en, paper.title_zh):
+        if not name or len(name) < 2:
+            continue
+        if re.search(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", sentence, re.I):
+            return True
+    return False

@@ -13,7 +13,6 @@ from typing import Any
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
-from assistant.answer.citations import UNVERIFIED
 from assistant.config import Settings
 from assistant.prompts import load_prompt
 from assistant.text.markers import strip_markers
@@ -29,7 +28,7 @@ class FaithfulnessJudge:
 
     def claims(self, answer: str) -> list[str]:
         sentences = split_sentences(answer, markers=True)
-        return [c for c in (UNVERIFIED.sub("", strip_markers(s)).strip() for s in sentences) if c]
+        return [c for c in (strip_markers(s).strip() for s in sentences) if c]
 
     def score(self, record: dict[str, Any]) -> float | None:
         """Share of the answer's claims the judge finds supported; None when not judged."""

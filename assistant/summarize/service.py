@@ -19,8 +19,9 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.answer.citations import check_citations
 from assistant.answer.context import select_sentences
+from assistant.answer.grounding import ungrounded_numbers
 from assistant.answer.result import Flag, Source
-from assistant.answer.support import lexical_support
+from assistant.answer.support import identity_text, lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError
 from assistant.prompts import load_prompt
@@ -31,8 +32,9 @@ from assistant.summarize.report import Entry, SummaryReport, Theme
 from assistant.text.language import detect_language
 from assistant.text.links import strip_urls
 from assistant.text.markers import strip_markers
-from assistant.text.numbers import is_stated, numbers, unstated
+from assistant.text.numbers import is_stated, numbers
 from assistant.text.sentences import split_sentences, strip_label
+from assistant.text.terms import terms
 
 Progress = Callable[[str, int, int], None]
 
@@ -104,7 +106,8 @@ class Summarizer:
         note, urls = strip_urls(strip_markers(raw).strip())
         if urls:
             report.flags.append(Flag("url_removed", f"{urls} URL(s) in a note"))
-        grounded = not unstated(note, text)
+        paper_words = terms(identity_text(hit.paper))
+        grounded = not ungrounded_numbers(note, [text], topic, exclude=paper_words)
         supported = lexical_support(note, text) >= self.settings.answer.min_support
         if note and grounded and supported and detect_language(note) == lang:
             return Entry(0, hit.paper, note)
@@ -189,7 +192,12 @@ class Summarizer:
         raw = self._ask(self._prompts[lang]["overview"], topic=topic, notes=notes)
         sources = [Source(e.number, e.paper, f"{e.paper.display_name}: {e.note}") for e in ordered]
         checked = check_citations(
-            raw, sources, lang, min_support=self.settings.answer.min_support, renumber=False
+            raw,
+            sources,
+            lang,
+            min_support=self.settings.answer.min_support,
+            renumber=False,
+            question=topic,
         )
         report.overview = checked.text
         report.removed_citations = checked.removed_citations

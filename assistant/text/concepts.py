@@ -1,0 +1,83 @@
+"""What a number measures, in either language: a small bilingual lexicon of quantities.
+
+"4x less memory" and "内存降低 4 倍" both speak of MEMORY (and a REDUCTION); "85.3 F1" and
+"准确率 85.3" speak of different metrics. Claims are checked against their sources by
+these concepts (answer/grounding.py), so a number borrowed from a sentence about another
+quantity is caught even across languages.
+"""
+
+from __future__ import annotations
+
+import re
+
+# concept -> English and Chinese words for it (English matched as words, any case).
+# fmt: off
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "memory": ("memory", "内存", "显存", "存储"),
+    "parameters": ("parameter", "parameters", "params", "参数"),
+    "tokens": ("token", "tokens", "词元"),
+    "gpu_hours": ("gpu hours", "gpu-hours", "gpu 小时", "gpu小时"),
+    "accuracy": ("accuracy", "准确率", "正确率", "精度", "准确度"),
+    "f1": ("f1",),
+    "bleu": ("bleu",),
+    "rouge": ("rouge",),
+    "pass_at_k": ("pass@1", "pass@k", "pass@32", "pass@10", "pass@5"),
+    "win_rate": ("win rate", "win-rate", "胜率"),
+    "score": ("score", "scores", "得分", "分数"),
+    "error": ("error", "error rate", "错误率", "误差"),
+    "speedup": ("speedup", "speed-up", "faster", "加速", "提速"),
+    "latency": ("latency", "延迟", "时延", "耗时"),
+    "throughput": ("throughput", "吞吐"),
+    "cost": ("cost", "costs", "成本", "开销", "费用"),
+    "compute": ("flops", "compute", "计算量", "算力"),
+    "layers": ("layer", "layers", "层"),
+    "experts": ("expert", "experts", "专家"),
+    "heads": ("head", "heads", "注意力头"),
+    "samples": ("sample", "samples", "example", "examples", "样本", "示例", "例子", "条数据"),
+    "problems": ("problem", "problems", "question", "questions", "题", "问题"),
+    "tasks": ("task", "tasks", "任务"),
+    "languages": ("language", "languages", "语言", "语种"),
+    "datasets": ("dataset", "datasets", "数据集"),
+    "benchmarks": ("benchmark", "benchmarks", "基准"),
+    "models": ("models", "个模型"),
+    "steps": ("step", "steps", "步"),
+    "epochs": ("epoch", "epochs", "轮"),
+    "gpus": ("gpu", "gpus", "张卡", "块 gpu", "块gpu"),
+    "hours": ("hour", "hours", "小时"),
+    "days": ("day", "days", "天"),
+    "seconds": ("second", "seconds", "秒"),
+    "minutes": ("minute", "minutes", "分钟"),
+    "context": ("context", "context length", "context window", "上下文"),
+    "length": ("length", "长度"),
+    "reduction": ("reduce", "reduces", "reduced", "reduction", "lower", "lowers", "decrease",
+                  "decreases", "drop", "drops", "cut", "cuts", "less", "fewer", "降低", "减少",
+                  "下降", "减小", "降至", "缩短"),
+    "increase": ("improve", "improves", "improved", "improvement", "increase", "increases",
+                 "gain", "gains", "boost", "boosts", "higher", "more", "提升", "提高", "增加",
+                 "增长", "超过", "高出"),
+    "size": ("size", "规模"),
+    "year": ("year", "years", "年"),
+}
+# A metric: what a number "is". Two claims about different metrics never ground each other.
+METRICS = frozenset({
+    "accuracy", "f1", "bleu", "rouge", "pass_at_k", "win_rate", "score", "error", "latency",
+    "throughput", "speedup", "memory", "cost",
+})
+# fmt: on
+
+
+def _pattern(word: str) -> str:
+    if re.search(r"[\u4e00-\u9fff]", word):
+        return re.escape(word)
+    return r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])"
+
+
+_MATCHERS = {
+    concept: re.compile("|".join(_pattern(w) for w in words), re.I)
+    for concept, words in CONCEPTS.items()
+}
+
+
+def concepts_in(text: str) -> set[str]:
+    """The quantities a text speaks of."""
+    return {concept for concept, matcher in _MATCHERS.items() if matcher.search(text)}
