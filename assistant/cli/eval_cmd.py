@@ -80,6 +80,9 @@ def run(
                 out_dir,
                 retrieval_only=retrieval_only,
                 judge=judge,
+                names_of=lambda ids: [
+                    p.display_name for i in ids if (p := runtime.retriever.paper(i)) is not None
+                ],
                 on_progress=lambda q, r: progress.advance(task),
             )
     finally:
@@ -112,9 +115,13 @@ def run(
         "abstention_on_unanswerable",
         "false_abstention",
         "language_match",
+        "empty_name_slots",
+        "names_gold",
+        "near_miss_ok",
     ):
-        if overall.get(key) is not None:
-            click.echo(f"  {key}: {overall[key]:.3f}")
+        value = overall.get(key)
+        if value is not None:
+            click.echo(f"  {key}: {value:.3f}" if isinstance(value, float) else f"  {key}: {value}")
 
 
 @eval_group.command("compare")

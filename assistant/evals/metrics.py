@@ -79,3 +79,24 @@ def percentile(values: Sequence[float], q: float) -> float | None:
 def mean(values: Sequence[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return sum(present) / len(present) if present else None
+
+
+# An empty slot where a paper's name belongs: "found in .", "和 研究了", "The paper  scales".
+_EMPTY_SLOT = re.compile(
+    r"\b(?:in|by|from|of|and|with|than|see|both|between|including)\s*(?=[.,;:!?)]|$)"
+    r"|\S[ \t]{2,}\S"
+    r"|(?:^|[.!?]\s+)(?:[Pp]roposes|[Ii]ntroduces|[Pp]resents|[Ss]tudies|[Ss]cales)\b"
+    r"|(?:^|[，。；：,.;:])\s*(?:和|与|及|、)"
+    r"|(?:和|与|及|、|在)\s*(?:[，。；：]|研究了|提出了|中[，。])"
+)
+
+
+def has_empty_name_slot(answer: str) -> bool:
+    """True when an answer has an empty slot where a paper's name belongs."""
+    return bool(_EMPTY_SLOT.search(answer))
+
+
+def names_a_paper(answer: str, names: Sequence[str]) -> bool:
+    """True when the answer writes one of the names (a display name, without its twin mark)."""
+    folded = answer.casefold()
+    return any(name.split(" (", 1)[0].casefold() in folded for name in names if name)

@@ -26,6 +26,8 @@ class Question:
     gold: list[str]
     answer_facts: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
+    acceptable: list[str] = field(default_factory=list)  # list questions: also fine to name
+    near_paper: str | None = None  # near misses: the real paper whose text lacks the detail
     line: int = 0
 
     @property
@@ -65,6 +67,8 @@ def _parse(record: Any) -> Question:
         gold=[normalize_ref(g) for g in gold],
         answer_facts=facts,
         history=[{"role": t["role"], "content": str(t["content"])} for t in history],
+        acceptable=[normalize_ref(r) for r in record.get("acceptable") or []],
+        near_paper=normalize_ref(record["near_paper"]) if record.get("near_paper") else None,
     )
 
 

@@ -21,6 +21,9 @@ METRICS = (
     ("false_abstention", "False abstention"),
     ("fact_coverage", "Answer-fact coverage"),
     ("language_match", "Answer-language match"),
+    ("empty_name_slots", "Answers with an empty name slot"),
+    ("names_gold", "Which-paper answers naming the gold paper"),
+    ("near_miss_ok", "Near misses: abstained or partial"),
     ("faithfulness", "Faithfulness (judge)"),
     ("retrieval_p50_s", "Retrieval p50 (s)"),
     ("retrieval_p95_s", "Retrieval p95 (s)"),
@@ -29,6 +32,10 @@ METRICS = (
     ("total_p50_s", "Total p50 (s)"),
     ("total_p95_s", "Total p95 (s)"),
 )
+
+
+# Questions whose answer must name the paper: "which paper ...?", and the cross-lingual ones.
+NAMING_TYPES = ("which-paper", "cross-lingual")
 
 
 def _ids(refs: Iterable[dict[str, Any]]) -> list[str]:
@@ -90,6 +97,20 @@ def summarize(records: Sequence[dict[str, Any]], facts: dict[str, list[str]]) ->
         out["faithfulness"] = m.mean([r.get("faithfulness") for r in answered])
         out["ungrounded_numbers_flagged"] = sum(
             1 for r in answered for f in r.get("flags", []) if f["kind"] == "ungrounded_number"
+        )
+        shown = [r for r in answered if not r["abstained"]]
+        out["empty_name_slots"] = sum(m.has_empty_name_slot(r["answer"]) for r in shown)
+        naming = [r for r in shown if r.get("type") in NAMING_TYPES and r.get("gold_names")]
+        out["names_gold"] = (
+            m.mean([float(m.names_a_paper(r["answer"], r["gold_names"])) for r in naming])
+            if naming
+            else None
+        )
+        near = [r for r in answered if r.get("near_miss")]
+        out["near_miss_ok"] = (
+            m.mean([float(r["abstained"] or bool(r.get("partial"))) for r in near])
+            if near
+            else None
         )
     for name, key in (("retrieval", "retrieval_s"), ("ttft", "ttft_s"), ("total", "total_s")):
         values = [r["timings"][key] for r in ok if key in r.get("timings", {})]

@@ -14,6 +14,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.evals.questions import Question
+from assistant.seams import AnswerStream
 from assistant.text.language import detect_language, in_language
 
 OUTPUTS = "outputs.jsonl"
@@ -56,11 +57,19 @@ def _record(question: Question, **fields: Any) -> dict[str, Any]:
         "lang": question.lang,
         "type": question.type,
         "gold": question.gold,
+        "acceptable": question.acceptable,
+        "near_miss": question.near_paper is not None,
         **fields,
     }
 
 
-def run_question(service: Any, question: Question, *, retrieval_only: bool) -> dict[str, Any]:
+def run_question(
+    service: AnswerStream,
+    question: Question,
+    *,
+    retrieval_only: bool,
+    names_of: Callable[[list[str]], list[str]] | None = None,
+) -> dict[str, Any]:
     """One question through the answer service; errors are recorded, not raised."""
     try:
         if retrieval_only:
@@ -96,19 +105,23 @@ def run_question(service: Any, question: Question, *, retrieval_only: bool) -> d
         removed_citations=data["removed_citations"],
         removed_urls=data["removed_urls"],
         abstained=data["abstained"],
+        partial=data["partial"],
         flags=data["flags"],
         timings=data["timings"],
         context=data["context"],
+        raw_answer=data["raw_answer"],
+        gold_names=names_of(question.gold) if names_of else [],
     )
 
 
 def run_eval(
-    service: Any,
+    service: AnswerStream,
     questions: Sequence[Question],
     out_dir: Path,
     *,
     retrieval_only: bool = False,
     judge: Any = None,
+    names_of: Callable[[list[str]], list[str]] | None = None,
     on_progress: Callable[[Question, dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Answer every question not yet in DIR; returns the records written by this run."""
@@ -121,7 +134,9 @@ def run_eval(
             if question.id in skip:
                 continue
             started = time.perf_counter()
-            record = run_question(service, question, retrieval_only=retrieval_only)
+            record = run_question(
+                service, question, retrieval_only=retrieval_only, names_of=names_of
+            )
             if judge is not None and not record.get("error"):
                 try:
                     record["faithfulness"] = judge.score(record)

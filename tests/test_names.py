@@ -1,0 +1,45 @@
+"""Names written by code where the model used a marker as a name, on recorded raw answers in
+both languages, and the check that counts empty name slots."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.answer.names import name_markers
+from assistant.evals.metrics import has_empty_name_slot, names_a_paper
+from tests.conftest import TEST_DATA
+
+CASES = [
+    json.loads(line)
+    for line in (TEST_DATA / "raw_answers.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["note"] for c in CASES])
+def test_recorded_answers_get_their_names(case) -> None:
+    names = {int(k): v for k, v in case["names"].items()}
+    named = name_markers(case["raw"], names)
+    assert named == case["named"]
+    assert not has_empty_name_slot(named)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "和 研究了 KV cache 压缩[1][2][3]。",
+        "The paper  scales test-time compute with a recurrent depth model [1].",
+        "This can be found in .",
+        "具体来说,  提出了一种方法[1]。",
+        "Proposes a new method for cache eviction [1].",
+    ],
+)
+def test_the_empty_slots_seen_before_are_counted(shown: str) -> None:
+    assert has_empty_name_slot(shown)
+
+
+def test_an_answer_names_a_paper_by_its_display_name_without_the_twin_mark() -> None:
+    assert names_a_paper("QuRL [1] rewards reasoning with rubrics.", ["QuRL (rubrics)"])
+    assert not names_a_paper("A method rewards reasoning [1].", ["QuRL (rubrics)"])
