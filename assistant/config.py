@@ -365,6 +365,36 @@ class AnswerSettings(BaseModel):
     language_retry: bool = Field(
         default=True, description="Ask once more when the answer is not in the question's language."
     )
+    list_papers: int = Field(
+        default=12, ge=1, le=30, description="Most papers a list answer names."
+    )
+    list_pool: int = Field(
+        default=40, ge=5, le=100, description="Papers retrieved for a list answer before the cut."
+    )
+    list_relative_score: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description=(
+            "A paper with evidence of its own must reach this share of the best one's fused "
+            "retrieval score to be listed (retrieval/relevance.py; measured on the dev set's "
+            "multi-paper questions)."
+        ),
+    )
+    list_min_similarity: float = Field(
+        default=0.5, description="Dense similarity that counts as evidence for listing a paper."
+    )
+    list_min_lexical: float = Field(
+        default=4.0, ge=0, description="BM25 score that counts as evidence for listing a paper."
+    )
+    list_notes: Literal["own-words", "model"] = Field(
+        default="own-words",
+        description=(
+            "Each listed paper's sentence: its own sentence that best fits the topic, in the "
+            "question's language (instant; the model writes one only when the paper has none "
+            "in that language), or the model's (one short prompt per paper, checked)."
+        ),
+    )
     min_cross_similarity: float = Field(
         default=0.5,
         ge=-1,

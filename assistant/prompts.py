@@ -33,6 +33,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     "summary_theme.zh": frozenset({"notes"}),
     "judge_claim": frozenset({"context", "claim"}),
     "paper_name": frozenset({"text"}),
+    "compare_difference.en": frozenset({"papers"}),
+    "compare_difference.zh": frozenset({"papers"}),
 }
 
 

@@ -14,8 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from assistant.answer.chain import AnswerEvent
-    from assistant.answer.result import AnswerResult
+    from assistant.answer.result import AnswerEvent, AnswerResult
     from assistant.digest.model import Paper
     from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 
@@ -32,6 +31,8 @@ class PaperSearch(Protocol):
     def chunks_of(self, paper_id: str) -> list[ChunkHit]: ...
 
     def paper(self, paper_id: str) -> Paper | None: ...
+
+    def papers_named(self, name: str) -> list[Paper]: ...
 
     def categories(self) -> list[str]: ...
 

@@ -31,5 +31,8 @@ class RecordingSearch:
     def paper(self, paper_id: str) -> Any:
         return self.inner.paper(paper_id)
 
+    def papers_named(self, name: str) -> list:
+        return self.inner.papers_named(name)
+
     def categories(self) -> list[str]:
         return self.inner.categories()

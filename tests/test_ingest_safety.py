@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.fakes import FakeEmbeddings
+from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
+from assistant.index.ingest import Namer
 from assistant.index.store import IndexStore
 from tests.index_support import (
     PAPERS_B,
@@ -27,7 +28,9 @@ def indexed(tmp_path):
     """An index of both sample digests, and the CLI arguments that reach it."""
     settings = index_settings(tmp_path)
     digests = write_digests(tmp_path / "digests")
-    assert run_ingest(settings, digests).papers == PAPERS
+    # As the CLI does: the fake chat model is asked to name the paper its text does not name.
+    namer = Namer(lambda: ScriptedChatModel(script=[extractive_reply]), "{text}")
+    assert run_ingest(settings, digests, namer=namer).papers == PAPERS
     args = [
         "--set", "embedder.backend=fake",
         "--set", "llm.backend=fake",

@@ -106,7 +106,7 @@ def test_names_written_by_the_model_are_checked_and_reused(tmp_path) -> None:
     assert (report.asked, report.named) == (2, 1)
     assert [(p.display_name, p.name_source) for p in unnamed] == [
         ("Planned Diffusion", "model"),
-        ("x", "phrase"),
+        ("x", "text"),  # kept its phrase, and is not asked about again
     ]
     again = [paper(paper_id="h-1", abstract=ABSTRACT)]
 

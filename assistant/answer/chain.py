@@ -17,18 +17,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
+from assistant.answer.compare import Comparisons
 from assistant.answer.context import build_sources, render_sources
 from assistant.answer.decision import decide
 from assistant.answer.decline import model_declined
-from assistant.answer.result import ABSTAIN_PHRASES, AnswerResult, Flag, Source
+from assistant.answer.kinds import classify
+from assistant.answer.lists import ListAnswers
+from assistant.answer.notes import NoteWriter
+from assistant.answer.result import ABSTAIN_PHRASES, AnswerEvent, AnswerResult, Flag, Source
 from assistant.answer.support import SupportFn, lexical_support
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ConfigError
@@ -54,15 +57,6 @@ def _backend_failure(exc: Exception) -> BackendError:
         f"The chat backend failed while answering: {str(exc).rstrip('.')}.",
         hint="Check the llm.* settings (`assistant models status`), then ask again.",
     )
-
-
-@dataclass
-class AnswerEvent:
-    """A step of a streamed answer: status text, a token, a reset before a retry, the result."""
-
-    kind: Literal["status", "token", "reset", "result"]
-    text: str = ""
-    result: AnswerResult | None = None
 
 
 class AnswerService:
@@ -94,10 +88,27 @@ class AnswerService:
             }
             for lang in ("en", "zh")
         }
-        self._prepare = (
-            RunnablePassthrough.assign(standalone=RunnableLambda(self._condense))
-            | RunnablePassthrough.assign(hits=RunnableLambda(self._retrieve))
-            | RunnablePassthrough.assign(sources=RunnableLambda(self._select_sources))
+        self._prepare = RunnablePassthrough.assign(
+            hits=RunnableLambda(self._retrieve)
+        ) | RunnablePassthrough.assign(sources=RunnableLambda(self._select_sources))
+        self.lists = ListAnswers(
+            settings,
+            retriever,
+            NoteWriter(
+                retriever,
+                chat_model,
+                {lang: load_prompt(folder, f"summary_note.{lang}") for lang in ("en", "zh")},
+                count_tokens,
+                note_tokens=settings.summary.note_tokens,
+                min_support=settings.answer.min_support,
+            ),
+        )
+        self.comparisons = Comparisons(
+            retriever,
+            chat_model,
+            {lang: load_prompt(folder, f"compare_difference.{lang}") for lang in ("en", "zh")},
+            support=support,
+            min_support=settings.answer.min_support,
         )
 
     # -- the stages ---------------------------------------------------------------------
@@ -199,22 +210,34 @@ class AnswerService:
         lang = detect_language(question)
         timings: dict[str, float] = {}
         yield AnswerEvent("status", "retrieving")
-        state = self._prepare.invoke(
-            {
-                "question": question,
-                "history": list(history or []),
-                "filters": filters,
-                "language": lang,
-                "timings": timings,
-            }
-        )
+        state: dict[str, Any] = {
+            "question": question,
+            "history": list(history or []),
+            "filters": filters,
+            "language": lang,
+            "timings": timings,
+        }
+        state["standalone"] = self._condense(state)
+        kind = classify(state["standalone"])
         result = AnswerResult(
             question=question,
             standalone_question=state["standalone"],
             language=lang,
-            retrieved=list(state["hits"]),
+            kind=kind.kind,
             timings=timings,
         )
+        if kind.kind == "list":
+            yield from self.lists.stream(
+                result, state["standalone"], filters=filters, started=started, abstain=self._abstain
+            )
+            return
+        if kind.kind == "compare":
+            yield from self.comparisons.stream(
+                result, kind.names, started=started, abstain=self._abstain
+            )
+            return
+        state = self._prepare.invoke(state)
+        result.retrieved = list(state["hits"])
         sources: list[Source] = state["sources"]
         if not sources:
             result.flags.append(Flag("weak_retrieval", "no paper is relevant enough"))

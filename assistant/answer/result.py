@@ -77,6 +77,15 @@ class Flag:
 
 
 @dataclass
+class AnswerEvent:
+    """A step of a streamed answer: status text, a token, a reset before a retry, the result."""
+
+    kind: Literal["status", "token", "reset", "result"]
+    text: str = ""
+    result: AnswerResult | None = None
+
+
+@dataclass
 class AnswerResult:
     """Everything about one answer; `answer` is the text shown, citations own the links."""
 
@@ -84,6 +93,7 @@ class AnswerResult:
     standalone_question: str
     language: str
     answer: str = ""
+    kind: str = "single"  # "single", "list" or "compare" (answer/kinds.py)
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Any] = field(default_factory=list)  # PaperHit, in rank order
     removed_citations: int = 0
@@ -94,6 +104,9 @@ class AnswerResult:
     raw_answer: str = ""
     sources: list[Source] = field(default_factory=list)  # what the model read
     timings: dict[str, float] = field(default_factory=dict)
+    # A comparison's table: a header row of paper names, then one row per aspect.
+    table: list[list[str]] = field(default_factory=list)
+    unknown_names: list[str] = field(default_factory=list)  # compared names not in the digest
 
     @property
     def related(self) -> list[Paper]:
@@ -106,6 +119,10 @@ class AnswerResult:
             "standalone_question": self.standalone_question,
             "language": self.language,
             "answer": self.answer,
+            "kind": self.kind,
+            "papers": [c.paper.ref() for c in self.citations] if self.kind != "single" else [],
+            "table": self.table,
+            "unknown_names": self.unknown_names,
             "abstained": self.abstained,
             "partial": self.partial,
             "citations": [c.to_dict() for c in self.citations],

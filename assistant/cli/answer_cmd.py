@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.live import Live
+from rich.table import Table
 from rich.text import Text
 
 from assistant.answer.result import RELATED_LABELS, AnswerResult
 from assistant.cli.app import AppContext, cli, pass_app
 from assistant.errors import UserError
+from assistant.present.markdown import lines_beside_table
 from assistant.present.papers import link_line, paper_label
 from assistant.runtime import Runtime
 from assistant.seams import AnswerStream
@@ -60,6 +62,17 @@ def sources_text(result: AnswerResult) -> str:
     return "\n".join(lines)
 
 
+def comparison_table(result: AnswerResult) -> Table:
+    """A comparison's table for the terminal."""
+    header, *rows = result.table
+    table = Table(show_lines=True)
+    for title in header:
+        table.add_column(title, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def stream_to_terminal(
     service: AnswerStream, question: str, history: list[dict[str, str]], console: Console
 ) -> AnswerResult:
@@ -82,7 +95,12 @@ def stream_to_terminal(
             elif event.kind == "result":
                 result = event.result
     assert result is not None
-    console.print(result.answer, markup=False, highlight=False, soft_wrap=True)
+    if result.table:
+        console.print(comparison_table(result))
+        rest = "\n".join(lines_beside_table(result))
+        console.print(rest, markup=False, highlight=False, soft_wrap=True)
+    else:
+        console.print(result.answer, markup=False, highlight=False, soft_wrap=True)
     sources = sources_text(result)
     if sources:
         console.print()

@@ -164,18 +164,17 @@ def name_papers_command(app: AppContext, folder: Path, again: bool) -> None:
 
     from assistant.digest.naming import NAMES_FILE, needs_model_name, read_names
     from assistant.index.naming import name_papers
+    from assistant.models.status import active_chat
     from assistant.prompts import load_prompt
     from assistant.runtime import Runtime
 
     settings = app.settings()
     load = load_for_command(app, (folder,), strict=False)
-    shipped = {} if again else read_names(folder)
-    unnamed = [
-        p for p in load.papers if needs_model_name(p) or (again and p.name_source == "model")
-    ]
+    shipped = {} if again else read_names(folder)[0]
+    asked_before = ("model", "text") if again else ()
+    unnamed = [p for p in load.papers if needs_model_name(p) or p.name_source in asked_before]
     for paper in unnamed:
-        if again and paper.name_source == "model":
-            paper.name_source = "phrase"  # ask again
+        paper.name_source = "phrase"  # to be asked (again)
     template = load_prompt(settings.paths.prompts, "paper_name")
     runtime = Runtime(settings)
     started = time.perf_counter()
@@ -189,14 +188,14 @@ def name_papers_command(app: AppContext, folder: Path, again: bool) -> None:
             lambda done, total: bar.update(task, completed=done, total=total),
         )
     names = {**shipped, **{p.paper_id: p.display_name for p in unnamed if p.name_source == "model"}}
+    tried = sorted(p.paper_id for p in unnamed if p.name_source == "text")
+    record = {
+        "model": active_chat(settings),
+        "names": dict(sorted(names.items())),
+        "tried": tried,
+    }
     (folder / NAMES_FILE).write_text(
-        json.dumps(
-            {"model": settings.llm.model or "default", "names": dict(sorted(names.items()))},
-            ensure_ascii=False,
-            indent=1,
-        )
-        + "\n",
-        encoding="utf-8",
+        json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
     click.echo(
         f"Asked for {report.asked} name(s), {report.named} passed the check; "

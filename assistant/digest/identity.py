@@ -54,7 +54,12 @@ def content_id(text: str) -> str:
 
 # The name a paper introduces: "we propose GuardSpace, ...", "... Optimization (LCPO)",
 # "**SpecKV**", "提出GuardSpace框架", "提出了...方法 CyclicReflex".
-_NAME = r"([A-Za-z][\w\-\.\+]*(?:[\-\s][A-Z0-9][\w\-\.\+]*)?)"
+# A name: letters first (or a number and a dash: "4-bit-Muon-GRASP"), dots only inside
+# ("Fast-dLLM.", "s1." end a sentence), and maybe a second word ("Llama Guard 3", "Fast-dLLM v2").
+_NAME = (
+    r"((?:\d+-)?[A-Za-z](?:[\w\-\+]|\.(?=\w))*"
+    r"(?:[\-\s](?:[A-Z0-9]|v\d)(?:[\w\-\+]|\.(?=\w))*)?)"
+)
 _VERBS = r"(?:propose|introduce|present|develop|design|build|release|construct)[sd]?"
 _EN_ACRONYM = re.compile(
     _VERBS + r"\b[^.;]{0,120}?\((?:termed |called |dubbed |named )?([A-Z][A-Za-z0-9\-\+]*)\)"

@@ -207,7 +207,7 @@ def load_digests(paths: Iterable[Path], *, strict: bool = False) -> DigestLoad:
     load.papers = merge_duplicates(found)
     folders = {Path(f).parent for f in load.files}
     for folder in sorted(folders):
-        apply_names(load.papers, read_names(folder))
+        apply_names(load.papers, *read_names(folder))
     disambiguate(load.papers)
     if strict and load.issues:
         listed = "; ".join(str(issue) for issue in load.issues[:10])

@@ -17,8 +17,9 @@ SECTION_LABELS: dict[str, str] = {
 
 LinkKind = Literal["arxiv", "other"]
 # title: from the paper's title; method: the name its text introduces; model: written by the
-# local model at ingest, from the paper's own words; phrase / abstract: cut from its text.
-NameSource = Literal["title", "method", "model", "phrase", "abstract"]
+# local model at ingest, from the paper's own words; phrase / abstract: cut from its text;
+# text: cut from its text after the model's name failed the check (not asked again).
+NameSource = Literal["title", "method", "model", "phrase", "abstract", "text"]
 
 
 @dataclass(frozen=True)

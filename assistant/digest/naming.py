@@ -153,23 +153,31 @@ def valid_model_name(name: str, paper: Paper) -> str | None:
     return name[0].upper() + name[1:]
 
 
-def read_names(folder: Path) -> dict[str, str]:
-    """The model-written names shipped beside digest files (empty when there are none)."""
+def read_names(folder: Path) -> tuple[dict[str, str], set[str]]:
+    """The model-written names shipped beside digest files (paper id -> name), and the ids
+    of papers the model was asked about without a name passing the check."""
     path = Path(folder) / NAMES_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return {}
-    return {str(k): str(v) for k, v in data.get("names", {}).items()}
+        return {}, set()
+    names = {str(k): str(v) for k, v in data.get("names", {}).items()}
+    return names, {str(k) for k in data.get("tried", [])}
 
 
-def apply_names(papers: Iterable[Paper], names: dict[str, str]) -> None:
-    """Give unnamed papers the checked names of `names` (paper id -> name)."""
+def apply_names(papers: Iterable[Paper], names: dict[str, str], tried: Iterable[str] = ()) -> None:
+    """Give unnamed papers the checked names of `names` (paper id -> name); papers already
+    tried keep their phrase and are not asked about again."""
+    tried = set(tried)
     for paper in papers:
-        if needs_model_name(paper) and paper.paper_id in names:
-            checked = valid_model_name(names[paper.paper_id], paper)
-            if checked:
-                paper.display_name, paper.name_source = checked, "model"
+        if not needs_model_name(paper):
+            continue
+        name = names.get(paper.paper_id)
+        checked = valid_model_name(name, paper) if name else None
+        if checked:
+            paper.display_name, paper.name_source = checked, "model"
+        elif paper.paper_id in tried:
+            paper.name_source = "text"
 
 
 def disambiguate(papers: Iterable[Paper]) -> None:

@@ -56,8 +56,8 @@ def name_papers(
         if not needs_model_name(paper):
             continue
         old = stored.get(paper.paper_id)
-        if old is not None and old.name_source == "model":
-            paper.display_name, paper.name_source = old.display_name, "model"
+        if old is not None and old.name_source in ("model", "text"):
+            paper.display_name, paper.name_source = old.display_name, old.name_source
             report.reused += 1
         else:
             todo.append(paper)
@@ -72,6 +72,8 @@ def name_papers(
         if name:
             paper.display_name, paper.name_source = name, "model"
             report.named += 1
+        else:
+            paper.name_source = "text"  # keeps its phrase; not asked again
     if progress and todo:
         progress(len(todo), len(todo))
     report.seconds = time.perf_counter() - started

@@ -55,9 +55,24 @@ def link_markers(text: str, hrefs: Mapping[int, str | None]) -> str:
     return "".join(parts)
 
 
+def table_markdown(rows: list[list[str]], hrefs: Mapping[int, str | None]) -> str:
+    """A comparison table: cells escaped, markers linked."""
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [link_markers(cell, hrefs).replace("\n", " ") for cell in row]
+        lines.append("| " + " | ".join(cells) + " |")
+        if n == 0:
+            lines.append("|" + "---|" * len(row))
+    return "\n".join(lines)
+
+
 def answer_markdown(result: AnswerResult) -> str:
-    """An answer for the chat: linked markers, and the closest papers when it abstains."""
+    """An answer for the chat: linked markers (a comparison as a table), and the closest
+    papers when it abstains."""
     hrefs = {c.number: paper_link(c.paper).href for c in result.citations}
+    if result.table:
+        intro = [link_markers(line, hrefs) for line in lines_beside_table(result)]
+        return "\n\n".join([table_markdown(result.table, hrefs), *intro])
     markdown = link_markers(result.answer, hrefs)
     if result.abstained and result.related:
         lines = [
@@ -66,6 +81,13 @@ def answer_markdown(result: AnswerResult) -> str:
         ]
         markdown += f"\n\n{RELATED_LABELS[result.language]}\n" + "\n".join(lines)
     return markdown
+
+
+def lines_beside_table(result: AnswerResult) -> list[str]:
+    """The lines of a comparison's text that are not rows of its table (unknown names, the
+    main difference)."""
+    labels = tuple(f"{row[0]}: " for row in result.table[1:])
+    return [line for line in result.answer.split("\n") if line and not line.startswith(labels)]
 
 
 def report_markdown(report, *, level: int = 1) -> str:  # report: SummaryReport

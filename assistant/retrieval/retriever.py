@@ -34,6 +34,7 @@ from assistant.index.store import ChunkRef, IndexStore, StoredChunk
 from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 from assistant.retrieval.lexical_view import LexicalView, chroma_where
+from assistant.retrieval.names import NameIndex
 from assistant.text.language import detect_language
 from assistant.tokens import TokenCounter
 
@@ -73,6 +74,7 @@ class Retriever:
         self._lock = threading.RLock()
         self._view: LexicalView | None = None
         self._papers: dict[str, Paper] = {}
+        self._names: NameIndex | None = None
         self._lexical = lexical_params(settings)
         self._counter = counter
         # The query embedding is most of a search's time; a question asked again (a retry,
@@ -91,6 +93,7 @@ class Retriever:
             if self._view is None or self._view.revision != revision:
                 self._view = LexicalView.open(self.store)
                 self._papers = {}
+                self._names = None
             return self._view
 
     def warm_up(self) -> None:
@@ -251,6 +254,15 @@ class Retriever:
 
     def paper(self, paper_id: str) -> Paper | None:
         return self._load_papers([paper_id]).get(paper_id)
+
+    def papers_named(self, name: str) -> list[Paper]:
+        """The papers that go by `name` (retrieval/names.py; the catalog read once per
+        index revision)."""
+        self._current_view()
+        with self._lock:
+            if self._names is None:
+                self._names = NameIndex(self.papers())
+            return self._names.candidates(name)
 
     def papers(self) -> list[Paper]:
         """The whole catalog, in index order."""

@@ -14,27 +14,25 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.answer.citations import check_citations
-from assistant.answer.context import select_sentences
-from assistant.answer.grounding import ungrounded_numbers
-from assistant.answer.result import Flag, Source
-from assistant.answer.support import identity_text, lexical_support
+from assistant.answer.notes import NoteWriter
+from assistant.answer.result import Source
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError
 from assistant.prompts import load_prompt
 from assistant.retrieval.hits import PaperHit
 from assistant.retrieval.relevance import RelevanceCut
+from assistant.seams import PaperSearch
 from assistant.summarize.grouping import group_by_similarity
 from assistant.summarize.report import Entry, SummaryReport, Theme
 from assistant.text.language import detect_language
 from assistant.text.links import strip_urls
-from assistant.text.markers import strip_markers
 from assistant.text.numbers import is_stated, numbers
-from assistant.text.sentences import split_sentences, strip_label
-from assistant.text.terms import terms
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,9 +49,9 @@ class Summarizer:
     def __init__(
         self,
         settings: Settings,
-        retriever: Any,
-        chat_model: Any,
-        embeddings: Any,
+        retriever: PaperSearch,
+        chat_model: BaseChatModel,
+        embeddings: Embeddings,
         *,
         count_tokens: Callable[[str], int],
     ) -> None:
@@ -71,6 +69,14 @@ class Summarizer:
             }
             for lang in ("en", "zh")
         }
+        self.notes = NoteWriter(
+            retriever,
+            chat_model,
+            {lang: self._prompts[lang]["note"] for lang in ("en", "zh")},
+            count_tokens,
+            note_tokens=settings.summary.note_tokens,
+            min_support=settings.answer.min_support,
+        )
 
     def _ask(self, template: str, **values: str) -> str:
         chain = ChatPromptTemplate.from_messages([("human", template)]) | self.chat_model
@@ -95,28 +101,11 @@ class Summarizer:
         )
         return cut.apply(hits)
 
-    def _note(self, topic: str, lang: str, hit: Any, report: SummaryReport) -> Entry:
-        chunks = self.retriever.chunks_of(hit.paper.paper_id)
-        text, _ = select_sentences(
-            topic, hit, chunks, self.settings.summary.note_tokens, self.count_tokens
-        )
-        raw = self._ask(
-            self._prompts[lang]["note"], topic=topic, paper=hit.paper.display_name, text=text
-        )
-        note, urls = strip_urls(strip_markers(raw).strip())
-        if urls:
-            report.flags.append(Flag("url_removed", f"{urls} URL(s) in a note"))
-        paper_words = terms(identity_text(hit.paper))
-        grounded = not ungrounded_numbers(note, [text], topic, exclude=paper_words)
-        supported = lexical_support(note, text) >= self.settings.answer.min_support
-        if note and grounded and supported and detect_language(note) == lang:
-            return Entry(0, hit.paper, note)
-        # Fall back to the paper's own most relevant sentence: nothing unsupported is shown.
-        kind = "ungrounded_number" if not grounded else "unsupported_sentence"
-        report.flags.append(Flag(kind, f"note for {hit.paper.display_name} replaced"))
-        line = strip_label(text.split("\n")[0])
-        first = next((s for s in split_sentences(line) if s), line[:200])
-        return Entry(0, hit.paper, first, extractive=True)
+    def _note(self, topic: str, lang: str, hit: PaperHit, report: SummaryReport) -> Entry:
+        """The model's note on the paper, checked; its own sentence when the check fails."""
+        note = self.notes.by_model(topic, hit, lang)
+        report.flags.extend(note.flags)
+        return Entry(0, hit.paper, note.text, extractive=note.own_words)
 
     def _theme_title(self, lang: str, entries: list[Entry], index: int) -> str:
         notes = "\n".join(f"- {e.paper.display_name}: {e.note}" for e in entries)

@@ -18,11 +18,14 @@ from assistant.answer.result import AnswerResult
 from assistant.errors import AssistantError
 from assistant.present.html import sources_html
 from assistant.present.markdown import answer_markdown, escape_markdown
+from assistant.text.links import strip_urls
 
 MAX_QUESTION_CHARS = 2000
 STATUS_TEXT = {
     "retrieving": "⏳ Searching the digest…",
     "writing": "✍️ Writing the answer…",
+    "listing": "📚 Listing the papers on this…",
+    "comparing": "⚖️ Comparing the papers…",
     "reset": "↻ Rewriting the answer in the question's language…",
 }
 
@@ -83,7 +86,9 @@ class ChatHandlers:
                     chat[-1]["content"] = STATUS_TEXT["reset"]
                 elif event.kind == "token":
                     streamed += event.text
-                    chat[-1]["content"] = escape_markdown(streamed) + " ▌"
+                    # Links the model wrote never show, even before the check removes them.
+                    shown = escape_markdown(strip_urls(streamed)[0])
+                    chat[-1]["content"] = shown + " ▌"
                 elif event.kind == "result":
                     result = event.result
                     continue
