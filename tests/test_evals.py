@@ -185,3 +185,13 @@ def test_judging_is_off_by_default_and_a_half_configured_judge_is_an_error():
     settings = load_settings({"eval": {"judge_backend": "openai-compatible"}})
     with pytest.raises(ConfigError, match="judge_base_url"):
         make_judge_model(settings)
+
+
+def test_list_metrics_count_gold_and_acceptable_papers() -> None:
+    from assistant.evals.metrics import list_completeness, list_precision
+
+    gold, acceptable = ["a", "b", "c", "d"], ["e"]
+    named = ["a", "c", "e", "x"]
+    assert list_completeness(named, gold) == 0.5
+    assert list_precision(named, gold, acceptable) == 0.75
+    assert list_precision([], gold) is None

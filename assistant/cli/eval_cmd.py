@@ -117,6 +117,8 @@ def run(
         "language_match",
         "empty_name_slots",
         "names_gold",
+        "list_completeness",
+        "list_precision",
         "near_miss_ok",
     ):
         value = overall.get(key)

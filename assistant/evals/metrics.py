@@ -44,6 +44,22 @@ def citation_counts(cited: Sequence[str], gold: Sequence[str]) -> tuple[int, int
     return sum(1 for ref in refs if ref in wanted), len(refs)
 
 
+def list_completeness(named: Sequence[str], gold: Sequence[str]) -> float | None:
+    """Share of the gold papers a list answer names (cites)."""
+    return citation_recall(named, gold)
+
+
+def list_precision(
+    named: Sequence[str], gold: Sequence[str], acceptable: Sequence[str] = ()
+) -> float | None:
+    """Share of the papers a list answer names that are gold or acceptable."""
+    refs = _unique(named)
+    if not refs:
+        return None
+    allowed = set(_unique(gold)) | set(_unique(acceptable))
+    return sum(1 for ref in refs if ref in allowed) / len(refs)
+
+
 def citation_recall(cited: Sequence[str], gold: Sequence[str]) -> float | None:
     wanted = set(_unique(gold))
     if not wanted:

@@ -22,6 +22,8 @@ METRICS = (
     ("fact_coverage", "Answer-fact coverage"),
     ("language_match", "Answer-language match"),
     ("empty_name_slots", "Answers with an empty name slot"),
+    ("list_completeness", "List completeness"),
+    ("list_precision", "List precision"),
     ("names_gold", "Which-paper answers naming the gold paper"),
     ("near_miss_ok", "Near misses: abstained or partial"),
     ("faithfulness", "Faithfulness (judge)"),
@@ -105,6 +107,17 @@ def summarize(records: Sequence[dict[str, Any]], facts: dict[str, list[str]]) ->
             m.mean([float(m.names_a_paper(r["answer"], r["gold_names"])) for r in naming])
             if naming
             else None
+        )
+        lists = [r for r in answered if r.get("type") == "multi-paper" and r["gold"]]
+        out["list_completeness"] = m.mean(
+            [m.list_completeness(_ids(r["cited"]), r["gold"]) for r in lists]
+        )
+        out["list_precision"] = m.mean(
+            [
+                m.list_precision(_ids(r["cited"]), r["gold"], r.get("acceptable", []))
+                for r in lists
+                if r["cited"]
+            ]
         )
         near = [r for r in answered if r.get("near_miss")]
         out["near_miss_ok"] = (
