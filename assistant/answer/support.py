@@ -83,6 +83,8 @@ def mentions(sentence: str, paper: Paper) -> bool:
     for name in (base, paper.title_en, paper.title_zh):
         if not name or len(name) < 2:
             continue
-        if re.search(r"(?<![A-Za-z0-9])" + re.escape(name) + r"(?![A-Za-z0-9])", sentence, re.I):
+        # A name inside a longer one ("Warmup-Stable" in "Warmup-Stable-Only") is not it.
+        pattern = r"(?<![A-Za-z0-9_\-])" + re.escape(name) + r"(?![A-Za-z0-9_\-])"
+        if re.search(pattern, sentence, re.I):
             return True
     return False
