@@ -8,6 +8,7 @@ Build it once per entry point with `load_settings()` and pass it down.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -468,8 +469,14 @@ class WebSettings(BaseModel):
     concurrency: int = Field(
         default=1, ge=1, description="Answers generated at the same time; others wait in a queue."
     )
-    auth: list[str] = Field(
-        default_factory=list, description="Logins as 'user:password'; empty means no login."
+    auth: list[SecretStr] = Field(
+        default_factory=list,
+        description="Logins as 'user:password' (secret: never shown or written); empty: no login.",
+    )
+    time_limit_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Most seconds one answer or summary may take before it is stopped.",
     )
 
 
@@ -563,12 +570,23 @@ def load_settings(
         ) from None
 
 
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@/\s]+@")
+
+
+def public_url(url: str | None) -> str:
+    """A URL fit to show or log: a password inside it (user:password@host) masked."""
+    return _URL_PASSWORD.sub(r"\1****@", url or "")
+
+
 def describe_settings(settings: Settings) -> dict[str, Any]:
-    """The resolved settings as plain data, with every secret masked."""
+    """The resolved settings as plain data, with every secret masked (passwords inside
+    URLs included)."""
 
     def mask(value: Any) -> Any:
         if isinstance(value, SecretStr):
             return "********" if value.get_secret_value() else ""
+        if isinstance(value, str) and "://" in value:
+            return public_url(value)
         if isinstance(value, dict):
             return {k: mask(v) for k, v in value.items()}
         if isinstance(value, list):

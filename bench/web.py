@@ -107,7 +107,7 @@ def run_chats(url: str, chats: int, per_chat: int, tag: str):
             question = f"{QUESTIONS[(n + i) % len(QUESTIONS)]} ({tag} chat {n} turn {i})"
             sent = time.perf_counter()
             try:
-                client.predict(question, [], api_name="/respond")
+                client.predict(question, [], [], api_name="/ask")
                 ok = True
             except Exception:
                 ok = False

@@ -16,6 +16,8 @@ from assistant.digest import load_digests
 from assistant.errors import UserError
 from assistant.runtime import Runtime
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 
 def read_logins(pairs: tuple[str, ...], auth_file: Path | None) -> list[str]:
     """'user:password' logins from --auth and a file (one per line, # comments)."""
@@ -80,6 +82,12 @@ def prepare(settings: Settings, console: Console) -> Runtime:
     help="File of logins, one user:password per line.",
 )
 @click.option("--share", is_flag=True, help="Also open a public gradio.live link (off by default).")
+@click.option(
+    "--no-login",
+    is_flag=True,
+    help="Allow --share or a non-loopback --host without a login (anyone who can reach it can "
+    "use it).",
+)
 @backend_option
 @pass_app
 def serve(
@@ -89,6 +97,7 @@ def serve(
     auth: tuple[str, ...],
     auth_file: Path | None,
     share: bool,
+    no_login: bool,
     backend: str | None,
 ) -> None:
     """Serve the web chat over the indexed digest."""
@@ -101,7 +110,15 @@ def serve(
         web={"host": host, "port": port, "auth": logins or None}, llm={"backend": backend}
     )
     console = Console(stderr=True)
-    if settings.web.host not in ("127.0.0.1", "localhost", "::1"):
+    exposed = share or settings.web.host not in LOOPBACK
+    if exposed and not settings.web.auth and not no_login:
+        where = "a public gradio.live link" if share else f"{settings.web.host}"
+        raise UserError(
+            f"Serving on {where} without a login would let anyone who can reach it use the "
+            "assistant.",
+            hint="Add --auth user:password (or --auth-file), or --no-login if that is meant.",
+        )
+    if exposed:
         console.print(
             f"Serving on {settings.web.host}: other machines can reach this chat.", style="yellow"
         )

@@ -3,8 +3,8 @@
 Chroma's PersistentClient is not safe for several processes on one folder, so whoever
 opens it (ingest, search, the web chat) takes `<folder>/.assistant.lock` first. Inside one
 process the lock is shared: every store opened on the same folder holds the same lock,
-released when the last one closes. The file records the holder's pid and command, so the
-second process can say who is in the way.
+released when the last one closes. The file records the holder's pid and command name
+(never its options), so the second process can say who is in the way.
 """
 
 from __future__ import annotations
@@ -43,6 +43,21 @@ class FolderLock:
             os.close(fd)
 
 
+def holder_name() -> str:
+    """What holds the lock, for the message a second process shows: the program and its
+    command ("assistant serve"), never its options (they may carry a password)."""
+    program = os.path.basename(sys.argv[0]) if sys.argv else "python"
+    skip = False
+    for arg in sys.argv[1:]:
+        if skip:  # the value of an option
+            skip = False
+        elif arg.startswith("-"):
+            skip = "=" not in arg
+        else:
+            return f"{program} {arg}"
+    return program
+
+
 def acquire_folder_lock(folder: Path) -> FolderLock:
     """Lock `folder` for this process, or raise IndexStateError naming the holder."""
     folder = Path(folder).resolve()
@@ -53,7 +68,7 @@ def acquire_folder_lock(folder: Path) -> FolderLock:
             _held[folder] = (fd, users + 1)
             return FolderLock(folder)
         path = folder / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -69,7 +84,6 @@ def acquire_folder_lock(folder: Path) -> FolderLock:
                 ),
             ) from None
         os.ftruncate(fd, 0)
-        command = " ".join(os.path.basename(a) if i == 0 else a for i, a in enumerate(sys.argv))
-        os.pwrite(fd, f"pid {os.getpid()}: {command[:200]}\n".encode(), 0)
+        os.pwrite(fd, f"pid {os.getpid()}: {holder_name()}\n".encode(), 0)
         _held[folder] = (fd, 1)
         return FolderLock(folder)

@@ -26,7 +26,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from assistant.config import Settings
+from assistant.config import Settings, public_url
 from assistant.errors import ConfigError
 from assistant.fakes import FakeEmbeddings, ScriptedChatModel, extractive_reply
 from assistant.llm.guarded import GuardedChatModel
@@ -107,7 +107,7 @@ def make_chat_model(
         base_url=settings.llm.base_url,
         api_key=key,
         model=settings.llm.model,
-        where=settings.llm.base_url,
+        where=public_url(settings.llm.base_url),
         settings_names=("llm.base_url", "llm.api_key", "llm.model"),
         count_text=count_text,
     )
@@ -192,6 +192,6 @@ def make_embeddings(
         base_url=settings.embedder.base_url,
         api_key=key,
         model=settings.embedder.model,
-        where=settings.embedder.base_url,
+        where=public_url(settings.embedder.base_url),
         settings_names=("embedder.base_url", "embedder.api_key", "embedder.model"),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.config import Settings, public_url
 from assistant.models.fetch import model_root
 from assistant.models.specs import DEFAULT_CHAT_MODEL, DEFAULT_EMBEDDER, REGISTRY, ModelSpec
 from assistant.models.verify import marker_holds
@@ -50,7 +50,7 @@ def active_chat(settings: Settings) -> str:
         return f"openai: {settings.llm.model or DEFAULT_OPENAI_CHAT}"
     if backend == "openai-compatible":
         return f"openai-compatible: {settings.llm.model or '(no llm.model set)'} at " + (
-            settings.llm.base_url or "(no llm.base_url set)"
+            public_url(settings.llm.base_url) or "(no llm.base_url set)"
         )
     return "fake: scripted replies (tests and demos)"
 
@@ -66,7 +66,7 @@ def active_embedder(settings: Settings) -> str:
         return f"openai: {settings.embedder.model or DEFAULT_OPENAI_EMBEDDER}"
     if backend == "openai-compatible":
         return f"openai-compatible: {settings.embedder.model or '(no embedder.model set)'} at " + (
-            settings.embedder.base_url or "(no embedder.base_url set)"
+            public_url(settings.embedder.base_url) or "(no embedder.base_url set)"
         )
     return "fake: hashed bag of words (tests and demos)"
 

@@ -10,7 +10,7 @@ import gradio as gr
 from assistant.config import Settings
 from assistant.present.html import CSS, sources_html
 from assistant.present.markdown import escape_markdown
-from assistant.web.chat import ChatHandlers
+from assistant.web.chat import MODEL_GROUP, ChatHandlers
 from assistant.web.summary_tab import summary_tab
 
 EXAMPLES = [
@@ -34,7 +34,7 @@ def build_app(
     topic-summary tab when a summarizer is given."""
     make_filters = make_filters or (lambda categories: None)
     handlers = ChatHandlers(service, settings.paths.feedback, make_filters)
-    with gr.Blocks(title="Digest assistant", fill_height=True) as app:
+    with gr.Blocks(title="Digest assistant", fill_height=True, analytics_enabled=False) as app:
         turns = gr.State([])
         results = gr.State({})
         with gr.Row():
@@ -73,25 +73,42 @@ def build_app(
                 )
                 sources = gr.HTML(sources_html([]), label="Sources", elem_id="sources")
         if summarizer is not None:
-            summary_tab(summarizer, categories, make_filters)
+            summary_tab(
+                summarizer,
+                categories,
+                make_filters,
+                concurrency=settings.web.concurrency,
+                time_limit_s=settings.web.time_limit_s,
+            )
 
         inputs = [question, chat, turns, results, category]
         outputs = [question, chat, sources, turns, results]
-        question.submit(handlers.respond, inputs, outputs)
-        send.click(handlers.respond, inputs, outputs)
-        new_chat.click(handlers.new_chat, None, outputs, queue=False)
+        # One listener per action. Everything that runs the model shares one concurrency
+        # group ("model"), so web.concurrency bounds answers and summaries together.
+        gr.on(
+            [question.submit, send.click],
+            handlers.respond,
+            inputs,
+            outputs,
+            api_name="ask",
+            concurrency_id=MODEL_GROUP,
+            concurrency_limit=settings.web.concurrency,
+            time_limit=settings.web.time_limit_s,
+        )
+        new_chat.click(handlers.new_chat, None, outputs, queue=False, api_visibility="private")
 
         def on_like(state: dict, data: gr.LikeData) -> str:
             return handlers.record_feedback(data.index, data.liked, state)
 
-        chat.like(on_like, [results], [feedback_note], queue=False)
+        chat.like(on_like, [results], [feedback_note], queue=False, api_visibility="private")
     app.queue(default_concurrency_limit=settings.web.concurrency, max_size=64)
     return app
 
 
 def launch_options(settings: Settings, *, share: bool = False) -> dict[str, Any]:
     """Arguments for `Blocks.launch`: loopback unless asked, logins, the stylesheet."""
-    auth = [tuple(entry.split(":", 1)) for entry in settings.web.auth] or None
+    logins = [entry.get_secret_value() for entry in settings.web.auth]
+    auth = [tuple(login.split(":", 1)) for login in logins] or None
     return {
         "server_name": settings.web.host,
         "server_port": settings.web.port,

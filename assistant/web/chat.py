@@ -21,6 +21,7 @@ from assistant.present.markdown import answer_markdown, escape_markdown
 from assistant.text.links import strip_urls
 
 MAX_QUESTION_CHARS = 2000
+MODEL_GROUP = "model"  # the concurrency group of every listener that runs the chat model
 STATUS_TEXT = {
     "retrieving": "⏳ Searching the digest…",
     "writing": "✍️ Writing the answer…",

@@ -14,6 +14,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.present.markdown import escape_markdown, report_markdown
+from assistant.web.chat import MODEL_GROUP
 
 STAGES = {
     "retrieving": "Finding papers",
@@ -25,6 +26,10 @@ STAGES = {
 Update = tuple[str, str, Any]  # (status, report, download file)
 
 
+class Abandoned(Exception):
+    """Raised inside a summary whose page went away: its work stops at the next step."""
+
+
 class SummaryHandlers:
     """Runs a summary in a worker thread and reports its progress as it goes."""
 
@@ -32,6 +37,7 @@ class SummaryHandlers:
         self.summarizer = summarizer
         self.make_filters = make_filters
         self.folder = Path(tempfile.mkdtemp(prefix="digest-reports-"))
+        self.workers: list[threading.Thread] = []  # one per summary, for tests to join
 
     def run(
         self,
@@ -46,6 +52,12 @@ class SummaryHandlers:
             return
         events: queue.Queue = queue.Queue()
         outcome: dict[str, Any] = {}
+        abandoned = threading.Event()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if abandoned.is_set():
+                raise Abandoned  # the page left or the time limit passed: stop the model
+            events.put((stage, done, total))
 
         def work() -> None:
             try:
@@ -54,8 +66,10 @@ class SummaryHandlers:
                     filters=self.make_filters(list(categories or [])),
                     max_papers=int(max_papers) if max_papers else None,
                     language=None if language in (None, "auto") else language,
-                    progress=lambda stage, done, total: events.put((stage, done, total)),
+                    progress=progress,
                 )
+            except Abandoned:
+                outcome["error"] = "abandoned"
             except AssistantError as exc:
                 outcome["error"] = str(exc)
             except Exception as exc:  # the tab must stay usable whatever happens
@@ -63,11 +77,15 @@ class SummaryHandlers:
             finally:
                 events.put(None)
 
-        threading.Thread(target=work, daemon=True).start()
-        while (event := events.get()) is not None:
-            stage, done, total = event
-            count = f" {done}/{total}" if total > 1 else ""
-            yield f"⏳ {STAGES.get(stage, stage)}…{count}", "", None
+        self.workers.append(threading.Thread(target=work, daemon=True))
+        self.workers[-1].start()
+        try:
+            while (event := events.get()) is not None:
+                stage, done, total = event
+                count = f" {done}/{total}" if total > 1 else ""
+                yield f"⏳ {STAGES.get(stage, stage)}…{count}", "", None
+        finally:
+            abandoned.set()  # a generator closed early (page gone, time limit) stops its work
         if "error" in outcome:
             yield f"⚠️ {escape_markdown(outcome['error'])}", "", None
             return
@@ -81,7 +99,12 @@ class SummaryHandlers:
 
 
 def summary_tab(
-    summarizer: Any, categories: Sequence[str], make_filters: Callable[[list[str]], Any]
+    summarizer: Any,
+    categories: Sequence[str],
+    make_filters: Callable[[list[str]], Any],
+    *,
+    concurrency: int,
+    time_limit_s: float,
 ) -> None:
     """Add the tab to the Blocks being built."""
     handlers = SummaryHandlers(summarizer, make_filters)
@@ -103,6 +126,13 @@ def summary_tab(
         status = gr.Markdown("", elem_id="summary-status")
         report = gr.Markdown("", elem_id="summary-report")
         download = gr.DownloadButton("Download Markdown", elem_id="summary-download")
-        inputs = [topic, category, max_papers, language]
-        run.click(handlers.run, inputs, [status, report, download])
-        topic.submit(handlers.run, inputs, [status, report, download])
+        gr.on(
+            [run.click, topic.submit],
+            handlers.run,
+            [topic, category, max_papers, language],
+            [status, report, download],
+            api_name="summarize",
+            concurrency_id=MODEL_GROUP,
+            concurrency_limit=concurrency,
+            time_limit=time_limit_s,
+        )
