@@ -110,7 +110,14 @@ class LLMSettings(BaseModel):
             "server on 127.0.0.1 started and stopped with the assistant."
         ),
     )
-    timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout, seconds.")
+    timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description=(
+            "Per-request time limit, seconds: a remote request times out, a local reply still "
+            "being written is stopped."
+        ),
+    )
     max_retries: int = Field(
         default=2, ge=0, description="Retries with backoff on transient backend errors."
     )

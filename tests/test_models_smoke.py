@@ -13,7 +13,7 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from assistant.config import Settings, load_settings
-from assistant.errors import ModelError
+from assistant.errors import BackendError, ModelError
 from assistant.llm import count_prompt_tokens, make_chat_model, make_embeddings
 from assistant.llm.local_llama import LocalLlamaChatModel
 
@@ -77,6 +77,32 @@ def test_smollm2_streams_through_the_llama_cpp_server() -> None:
     finally:
         server.stop()
     assert not server.running
+
+
+@pytest.mark.server
+def test_a_llama_cpp_server_that_died_is_started_again_for_the_next_request() -> None:
+    settings = smoke_settings(context_size=1024, threads=1, local_mode="server")
+    model = chat_or_skip(settings)
+    server = model._keep_alive[0]
+    try:
+        port = server.port
+        server._process.kill()  # the server dies between two questions
+        server._process.wait(timeout=10)
+        text = "".join(chunk.content for chunk in model.stream(MESSAGES))
+        assert text.strip() and server.running and server.port == port
+    finally:
+        server.stop()
+
+
+def test_a_local_reply_that_runs_too_long_is_stopped() -> None:
+    settings = smoke_settings(
+        context_size=1024, threads=1, timeout_s=0.01, max_answer_tokens=256, temperature=1.0
+    )
+    model = chat_or_skip(settings)
+    with pytest.raises(BackendError, match="still writing"):
+        list(model.stream([HumanMessage("Count from one to two hundred in words.")]))
+    model.time_limit_s = 60.0
+    assert model.invoke(MESSAGES, max_tokens=4).content  # the engine is free again
 
 
 def cosine(a: list[float], b: list[float]) -> float:

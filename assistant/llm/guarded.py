@@ -37,6 +37,8 @@ class GuardedChatModel(BaseChatModel):
     count_text: Callable[[str], int]
     count_messages: CountMessages | None = None
     _keep_alive: list[Any] = PrivateAttr(default_factory=list)
+    # Called before every request: e.g. restart a local server that died since the last one.
+    _before_call: Callable[[], None] | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -60,6 +62,13 @@ class GuardedChatModel(BaseChatModel):
             TOKENS_PER_MESSAGE + self.count_text(m.text) for m in messages
         )
 
+    def before_each_call(self, hook: Callable[[], None]) -> None:
+        self._before_call = hook
+
+    def _prepare(self) -> None:
+        if self._before_call is not None:
+            self._before_call()
+
     def _fail(self, exc: Exception) -> Exception:
         return self.translate(exc) or exc
 
@@ -70,6 +79,7 @@ class GuardedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        self._prepare()
         try:
             return self.inner._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
@@ -82,6 +92,7 @@ class GuardedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        self._prepare()
         try:
             yield from self.inner._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
         except Exception as exc:
@@ -94,6 +105,7 @@ class GuardedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        self._prepare()
         try:
             return await self.inner._agenerate(
                 messages, stop=stop, run_manager=run_manager, **kwargs
@@ -108,6 +120,7 @@ class GuardedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        self._prepare()
         try:
             async for chunk in self.inner._astream(
                 messages, stop=stop, run_manager=run_manager, **kwargs

@@ -66,6 +66,7 @@ class LlamaServer:
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log_path: Path | None = None
+        self._stop_registered = False
 
     @property
     def base_url(self) -> str:
@@ -93,11 +94,11 @@ class LlamaServer:
             command += ["--cache", "true", "--cache_size", str(self.prompt_cache_mb << 20)]
         return command
 
-    def start(self) -> str:
+    def start(self, port: int | None = None) -> str:
         """Start the server and wait until it answers; returns its /v1 base URL."""
         if self._process is not None:
             return self.base_url
-        self.port = free_port()
+        self.port = port or free_port()
         handle, name = tempfile.mkstemp(prefix="llama-server-", suffix=".log")
         self._log_path = Path(name)
         with os.fdopen(handle, "wb") as log:
@@ -108,7 +109,9 @@ class LlamaServer:
                 stdin=subprocess.DEVNULL,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
-        atexit.register(self.stop)
+        if not self._stop_registered:
+            atexit.register(self.stop)
+            self._stop_registered = True
         self._wait_ready()
         return self.base_url
 
@@ -144,6 +147,19 @@ class LlamaServer:
             return "(no output)"
         text = self._log_path.read_text(encoding="utf-8", errors="replace").strip()
         return " | ".join(text.splitlines()[-lines:]) or "(no output)"
+
+    def ensure_running(self) -> None:
+        """Start the server again, on the same port, when it died since it was started (the
+        chat model calls this before every request, so one crash costs one answer)."""
+        if self._process is None or self._process.poll() is None:
+            return
+        code = self._process.returncode
+        self._process = None
+        print(
+            f"The local llama.cpp server exited (code {code}); starting it again.",
+            file=sys.stderr,
+        )
+        self.start(port=self.port)
 
     @property
     def running(self) -> bool:
@@ -191,7 +207,9 @@ def server_chat(settings: Settings, path: Path) -> GuardedChatModel:
         count_messages=lambda messages: len(render(as_role_dicts(messages))[0]),
         context_size=settings.llm.context_size,
         extra_body={"repeat_penalty": settings.llm.repeat_penalty, "seed": settings.llm.seed},
+        connection_hint="The server stopped; it is started again for the next question.",
     )
     model.keep_alive(server)
+    model.before_each_call(server.ensure_running)
     weakref.finalize(model, server.stop)
     return model

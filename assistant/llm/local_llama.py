@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class LocalLlamaChatModel(BaseChatModel):
     temperature: float = 0.1
     repeat_penalty: float = 1.1
     seed: int = 0
+    time_limit_s: float = 120.0  # a reply still running after this is stopped
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -97,9 +99,17 @@ class LocalLlamaChatModel(BaseChatModel):
                 stop=[*template_stops, *(stop or [])],
                 stream=True,
             )
+            deadline = time.monotonic() + self.time_limit_s
             for chunk in stream:
                 choice = chunk["choices"][0]
                 yield choice.get("text") or "", choice.get("finish_reason"), len(tokens)
+                if time.monotonic() > deadline:
+                    stream.close()  # frees the engine for the next request
+                    raise BackendError(
+                        f"The local model was still writing after {self.time_limit_s:g} s "
+                        "and was stopped.",
+                        hint="Raise llm.timeout_s, or lower llm.max_answer_tokens.",
+                    )
 
     def _stream(
         self,
@@ -236,4 +246,5 @@ def local_chat(settings: Settings, path: Path) -> LocalLlamaChatModel:
         temperature=settings.llm.temperature,
         repeat_penalty=settings.llm.repeat_penalty,
         seed=settings.llm.seed,
+        time_limit_s=settings.llm.timeout_s,
     )

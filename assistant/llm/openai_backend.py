@@ -30,6 +30,7 @@ def remote_chat(
     count_messages: Any = None,
     context_size: int | None = None,
     extra_body: dict[str, Any] | None = None,
+    connection_hint: str | None = None,
 ) -> GuardedChatModel:
     from langchain_openai import ChatOpenAI
 
@@ -53,7 +54,11 @@ def remote_chat(
     return GuardedChatModel(
         inner=inner,
         translate=openai_error_translator(
-            where, *settings_names, timeout_setting="llm.timeout_s", timeout=settings.llm.timeout_s
+            where,
+            *settings_names,
+            timeout_setting="llm.timeout_s",
+            timeout=settings.llm.timeout_s,
+            connection_hint=connection_hint,
         ),
         context_size=context_size or KNOWN_CONTEXT.get(model, settings.llm.context_size),
         count_text=count_text,
@@ -69,8 +74,10 @@ def openai_error_translator(
     *,
     timeout_setting: str,
     timeout: float,
+    connection_hint: str | None = None,
 ) -> Translate:
-    """Maps the openai SDK's final errors to one BackendError naming the setting to fix."""
+    """Maps the openai SDK's final errors to one BackendError naming the setting to fix
+    (`connection_hint`: what to do when the server cannot be reached, if not to start it)."""
 
     def translate(exc: Exception) -> Exception | None:
         import openai
@@ -83,8 +90,8 @@ def openai_error_translator(
             )
         if isinstance(exc, openai.APIConnectionError):
             return BackendError(
-                f"Could not connect to {where}: {exc.__cause__ or exc}.",
-                hint=f"Start the server or fix {url_setting}.",
+                f"Could not connect to {where}: {str(exc.__cause__ or exc).rstrip('.')}.",
+                hint=connection_hint or f"Start the server or fix {url_setting}.",
             )
         if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
             return BackendError(
