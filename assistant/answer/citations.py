@@ -114,18 +114,28 @@ def check_sentence(
         check.keep = check.counts = False
         return check
 
+    if any(_marker_inside(sentence, k) for k in invented):
+        # A marker naming no source where a word belongs ("costs about [2] dollars"): what
+        # it stood for is unknown, so the sentence is not shown.
+        check.keep = check.supported = False
+        check.flags.append(Flag("unsupported_sentence", body[:120]))
+        return check
+
     named = [k for k, s in by_key.items() if mentions(body, s.paper)]
     candidates = named or list(by_key)
+    # The names code wrote are not evidence: the rest of the sentence must be supported.
+    claim = _without_names(body, [by_key[k].paper for k in named])
     scores = {
-        k: support(body, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}") for k in candidates
+        k: support(claim, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}") for k in candidates
     }
     kept = [k for k in keys if k in scores and scores[k] >= min_support]
     check.removed += sum(1 for k in keys if k in by_key and k not in kept)
-    best = max(scores, key=scores.__getitem__) if scores else None
-    if not kept and best is not None and scores[best] >= min_support:
-        kept = [best]
-        kind = "citation_corrected" if keys else "citation_added"
-        check.flags.append(Flag(kind, f"[{best}] for: {body[:80]}"))
+    if not kept:
+        best = _best_source(body, scores, by_key, min_support, question)
+        if best is not None:
+            kept = [best]
+            kind = "citation_corrected" if keys else "citation_added"
+            check.flags.append(Flag(kind, f"[{best}] for: {body[:80]}"))
     check.supported = bool(kept)
     if not kept and len(terms(body)) >= 3:
         check.flags.append(Flag("unsupported_sentence", body[:120]))
@@ -136,14 +146,75 @@ def check_sentence(
             written = ", ".join(n.written for n in numbers(body))
             check.flags.append(Flag("ungrounded_number", written))
 
-    pool = [by_key[k] for k in kept] or list(by_key.values())
-    paper_words = {t for s in pool for t in terms(identity_text(s.paper))}
-    ungrounded = ungrounded_numbers(body, [s.text for s in pool], question, exclude=paper_words)
-    if ungrounded and check.keep:
-        check.flags.append(Flag("ungrounded_number", ", ".join(n.written for n in ungrounded)))
-        check.keep, check.ungrounded, check.supported = False, True, False
-    check.cited = kept
+    if check.keep:
+        _drop_ungrounded_claims(check, [by_key[k] for k in kept] or list(by_key.values()), question)
+    check.cited = kept if check.keep else []
+    subject = re.match(r"\s*\[(\d+)\]", sentence)
+    if check.keep and kept and subject and int(subject.group(1)) not in by_key:
+        # "[2] proposes ..." with no source [2]: the paper it is about is the one cited.
+        check.body = f"{by_key[kept[0]].paper.display_name} {check.body}"
     return check
+
+
+def _marker_inside(sentence: str, key: int) -> bool:
+    """True when marker [key] stands between words inside the sentence ("about [2] dollars"),
+    not as its subject at the start."""
+    return bool(re.search(rf"\S\s*\[{key}\]\s*[\w\u4e00-\u9fff$]", sentence.strip()))
+
+
+def _without_names(body: str, papers: Sequence) -> str:
+    for paper in papers:
+        for name in (paper.display_name.split(" (", 1)[0], paper.title_en, paper.title_zh):
+            if name:
+                body = body.replace(name, " ")
+    return body
+
+
+def _best_source(
+    body: str,
+    scores: dict[int, float],
+    by_key: dict[int, Source],
+    min_support: float,
+    question: str,
+) -> int | None:
+    """The source to cite for an uncited (or wrongly cited) sentence: among those that
+    support it, the one that states its numbers, then the one retrieval ranked higher."""
+    backing = [k for k, score in scores.items() if score >= min_support]
+    if not backing:
+        return None
+
+    def rank(key: int) -> tuple[int, int]:
+        words = terms(identity_text(by_key[key].paper))
+        missing = ungrounded_numbers(body, [by_key[key].text], question, exclude=words)
+        return (len(missing), key)
+
+    return min(backing, key=rank)
+
+
+def _drop_ungrounded_claims(check: SentenceCheck, pool: list[Source], question: str) -> None:
+    """Remove the clauses whose numbers no cited source states about the same thing; the
+    sentence goes when nothing that says something is left."""
+    paper_words = {t for s in pool for t in terms(identity_text(s.paper))}
+    texts = [s.text for s in pool]
+    ungrounded = ungrounded_numbers(check.body, texts, question, exclude=paper_words)
+    if not ungrounded:
+        return
+    check.flags.append(Flag("ungrounded_number", ", ".join(n.written for n in ungrounded)))
+    check.ungrounded = True
+    end = re.search(r"[。！？!?.;；]+$", check.body)
+    closing = end.group(0) if end else ""
+    body = check.body[: end.start()] if end else check.body
+    clauses = re.split(r"(?<=[,;，；])\s*|\s+(?=and\s)", body)
+    kept = [c for c in clauses if not ungrounded_numbers(c, texts, question, exclude=paper_words)]
+    rest = " ".join(kept).strip(" ,;，；") if len(kept) < len(clauses) else ""
+    if (
+        rest
+        and len(terms(rest)) >= 3
+        and not ungrounded_numbers(rest, texts, question, exclude=paper_words)
+    ):
+        check.body = rest + closing  # the rest of the sentence stands
+        return
+    check.keep = check.supported = False
 
 
 @dataclass

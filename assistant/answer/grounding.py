@@ -45,16 +45,26 @@ def _clause(sentence: str, number: Number) -> str:
     return sentence[start : after.start() if after else len(sentence)]
 
 
+def _near(sentence: str, number: Number, words: int = 5) -> str:
+    """The few words on either side of a number: what it is a value of ("F1 on GSM8K")."""
+    before = sentence[: number.start].split()[-words:]
+    after = sentence[number.end :].split()[:words]
+    return " ".join([*before, number.written, *after])
+
+
 def _about(text: str, exclude: set[str]) -> tuple[set[str], set[str]]:
     """(key terms, quantities) of a text, the number itself left out."""
     bare = re.sub(r"\d+(?:[.,]\d+)*", " ", text)
     return _keys(bare, exclude), concepts_in(text)
 
 
-def _same_thing(claim: tuple[set[str], set[str]], holder: tuple[set[str], set[str]]) -> bool:
+def _same_thing(
+    claim: tuple[set[str], set[str]], holder: tuple[set[str], set[str]], near: set[str]
+) -> bool:
+    """`near`: the quantities named right next to the claimed number."""
     claim_keys, claim_concepts = claim
     keys, concepts = holder
-    claim_metrics, metrics = claim_concepts & METRICS, concepts & METRICS
+    claim_metrics, metrics = near & METRICS, concepts & METRICS
     if claim_metrics and metrics and not claim_metrics & metrics:
         return False  # a number about another metric
     if not claim_keys and not claim_concepts:
@@ -90,6 +100,7 @@ def ungrounded_numbers(
             claim = _about(sentence, excluded)
         if not claim[0] and not claim[1]:
             claim = _about(question, excluded)
-        if not any(_same_thing(claim, _about(s, excluded)) for s in stating):
+        near = concepts_in(_near(sentence, number))
+        if not any(_same_thing(claim, _about(s, excluded), near) for s in stating):
             out.append(number)
     return out

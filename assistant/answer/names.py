@@ -63,10 +63,17 @@ def name_markers(text: str, names: Mapping[int, str]) -> str:
     out: list[str] = []
     last = 0
     name_end: int | None = None  # where the last name written ends, in the output
+    skipped_to = -1  # the end of the last marker dropped from a list of names
     for match in MARKER.finditer(text):
         before = "".join(out) + text[last : match.start()]
         after = text[match.end() :]
         keys = [k for k in keys_of(match) if k in names]
+        gap = text[last : match.start()]
+        listed = _LIST_GAP.fullmatch(gap) or (gap == "" and last == skipped_to)
+        if not keys and name_end == len("".join(out)) and listed:
+            skipped_to = match.end()
+            last = match.end()  # "[1]和[2]" with no source [2]: the list ends at [1]
+            continue
         if not keys or not _used_as_name(before, after, name_end):
             out.append(text[last : match.end()])
             last = match.end()

@@ -69,6 +69,8 @@ METRICS = frozenset({
 def _pattern(word: str) -> str:
     if re.search(r"[\u4e00-\u9fff]", word):
         return re.escape(word)
+    if len(word) >= 5 and word.isalpha():  # its other forms too: reduce, reducing, reduction
+        return r"(?<![a-z0-9])" + re.escape(word.rstrip("e")) + r"[a-z]*"
     return r"(?<![a-z0-9])" + re.escape(word) + r"(?![a-z0-9])"
 
 
