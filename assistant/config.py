@@ -51,9 +51,12 @@ class PathSettings(BaseModel):
         default_factory=lambda: Path(user_cache_dir(APP_NAME)) / "models",
         description="Cache folder for verified local model files (outside the repository).",
     )
-    feedback: Path = Field(
-        default_factory=lambda: Path(user_data_dir(APP_NAME)) / "feedback.jsonl",
-        description="JSONL file where thumbs up/down feedback from the web chat is appended.",
+    conversations: Path = Field(
+        default_factory=lambda: Path(user_data_dir(APP_NAME)) / "conversations.sqlite3",
+        description=(
+            "SQLite file of the kept conversations (web chat, `assistant chat`, the HTTP API): "
+            "every turn with its answer result and its 👍/👎 feedback, per login."
+        ),
     )
 
 
@@ -474,16 +477,46 @@ class WebSettings(BaseModel):
     host: str = Field(default="127.0.0.1", description="Interface to bind; loopback by default.")
     port: int = Field(default=7860, description="Port of the web chat.")
     concurrency: int = Field(
-        default=1, ge=1, description="Answers generated at the same time; others wait in a queue."
+        default=1,
+        ge=1,
+        description=(
+            "Answers and summaries generated at the same time, by the web chat and the HTTP API "
+            "together; others wait in a queue."
+        ),
     )
     auth: list[SecretStr] = Field(
         default_factory=list,
-        description="Logins as 'user:password' (secret: never shown or written); empty: no login.",
+        description=(
+            "Logins as 'user:password' for the web chat and the HTTP API (secret: never shown "
+            "or written); each login keeps its own conversations. Empty: no login."
+        ),
     )
     time_limit_s: float = Field(
         default=300.0,
         gt=0,
         description="Most seconds one answer or summary may take before it is stopped.",
+    )
+
+
+class ApiSettings(BaseModel):
+    """The HTTP API that `assistant serve` runs beside the web chat, and how the other
+    commands reach it."""
+
+    use_server: bool = Field(
+        default=True,
+        description=(
+            "When a running `assistant serve` holds the local index, `ask`, `search`, "
+            "`summarize`, `eval run` and `ingest` go through its HTTP API (the server's "
+            "settings then apply). Off: they stop with the 'index in use' message."
+        ),
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The login ('user:password', one of the server's --auth logins) the commands send "
+            "as a bearer token to a running `assistant serve` that requires a login (secret: "
+            "never shown or written)."
+        ),
     )
 
 
@@ -514,6 +547,9 @@ class Settings(BaseSettings):
     )
     eval: EvalSettings = Field(default_factory=EvalSettings, description="Evaluation runs.")
     web: WebSettings = Field(default_factory=WebSettings, description="The web chat.")
+    api: ApiSettings = Field(
+        default_factory=ApiSettings, description="The HTTP API and the way commands reach it."
+    )
     openai_api_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),

@@ -8,7 +8,9 @@
     │   ├── ModelError              a model file is missing or fails verification
     │   ├── BackendError            an LLM / embedding / Chroma endpoint is down or refuses
     │   ├── PromptError             a prompt file is missing or has wrong placeholders
-    │   └── EvalSetError            an evaluation question set is unusable
+    │   ├── EvalSetError            an evaluation question set is unusable
+    │   ├── ConversationError       no kept conversation with that id (for this login)
+    │   └── BusyError               every answer slot stayed taken: try again later
     └── InternalError               a bug: shells show it with a traceback hint
 
 Messages are one paragraph: what happened, where, and how to fix it. Shells translate
@@ -70,6 +72,14 @@ class PromptError(UserError):
 
 class EvalSetError(UserError):
     """An evaluation question set cannot be used."""
+
+
+class ConversationError(UserError):
+    """No kept conversation with that id for this user (another login's counts as none)."""
+
+
+class BusyError(UserError):
+    """Every answer slot of the process stayed taken for longer than the wait allowed."""
 
 
 class InternalError(AssistantError):

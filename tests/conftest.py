@@ -19,13 +19,15 @@ SAMPLES = [TEST_DATA / "sample_a.md", TEST_DATA / "sample_b.txt"]
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No ASSISTANT_* or OPENAI_* variable and no .env of the developer leaks into a test."""
+    """No ASSISTANT_* or OPENAI_* variable and no .env of the developer leaks into a test,
+    and nothing is written to the user's data folder (kept conversations)."""
     import os
 
     for name in list(os.environ):
         if name.startswith(("ASSISTANT_", "OPENAI_")):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-data"))
     monkeypatch.chdir(tmp_path)
 
 

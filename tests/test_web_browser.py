@@ -37,12 +37,15 @@ def reply(messages):
 
 
 @pytest.fixture(scope="module")
-def app_url(sample_index):
+def app_url(sample_index, tmp_path_factory):
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("chromium is not installed (make test installs it)")
     # The fake embedder's similarities are small: BM25 is the evidence of relevance.
     summary = {"min_similarity": 0.99, "min_lexical": 1.0, "relative_score": 0.2}
-    settings = load_settings({"web": {"port": free_port()}, "summary": summary})
+    kept = tmp_path_factory.mktemp("browser-conversations") / "conversations.sqlite3"
+    settings = load_settings(
+        {"web": {"port": free_port()}, "summary": summary, "paths": {"conversations": str(kept)}}
+    )
     retriever = RecordingSearch(sample_index.retriever)
     model = ScriptedChatModel(script=[reply])
     service = AnswerService(settings, retriever, model, count_tokens=len)
@@ -146,6 +149,54 @@ def test_chat_in_a_real_browser(page, app_url):
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-chat.png"), full_page=True)
+
+
+def test_a_reload_keeps_the_chat_and_the_side_list_reopens_it(page):
+    title = "How much memory does KVZip save on LongBench?"
+    answer = ask(page, title, 0)
+    assert "[1]" in answer
+    shown = page.inner_text("#sources")
+    assert "KVZip" in shown
+    page.locator("#conversations label", has_text=title).wait_for()
+
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat .bot').length === 1"
+        " && document.querySelector('#chat .bot').innerText.includes('[1]')"
+    )
+    assert page.inner_text("#chat .bot") == answer
+    assert page.inner_text("#sources") == shown
+    assert page.locator("#conversations input:checked").count() == 1
+    assert title in page.locator("#conversations label:has(input:checked)").inner_text()
+
+    # A new chat (kept as the open one over a reload), then the side list opens the kept
+    # one again, with its sources.
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")
+    page.wait_for_function("() => !document.querySelector('#conversations input:checked')")
+    page.reload()
+    page.locator("#conversations label", has_text=title).wait_for()
+    page.wait_for_timeout(500)  # the restore has run by now (the list comes after it)
+    assert page.locator("#chat .bot").count() == 0
+    page.locator("#conversations label", has_text=title).click()
+    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 1")
+    assert page.inner_text("#sources") == shown
+
+    with page.expect_download() as download:
+        page.click("#export-md")
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert markdown.startswith(f"# {title}") and "## References" in markdown
+
+    page.fill("#conversation-title textarea, #conversation-title input", "KVZip cache")
+    page.click("#rename-chat")
+    page.locator("#conversations label", has_text="KVZip cache").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "web-conversations.png"), full_page=True)
+
+    page.click("#delete-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")
+    page.locator("#conversations label", has_text="KVZip cache").wait_for(state="detached")
 
 
 def test_topic_summary_tab(page):

@@ -38,15 +38,25 @@ class SlowSummaries:
 
 def test_only_asking_and_summarising_are_api_endpoints_and_they_share_one_group() -> None:
     settings = load_settings({"web": {"concurrency": 2}}, env_file=None)
-    app = build_app(settings, NoAnswers(), summarizer=SlowSummaries())
+    app = build_app(settings, NoAnswers(), summarizer=SlowSummaries())  # touches no file
     assert sorted(app.get_api_info()["named_endpoints"]) == ["/ask", "/summarize"]
     model_fns = [fn for fn in app.fns.values() if fn.api_name in ("ask", "summarize")]
     assert len(model_fns) == 2  # one listener per action
     assert {fn.concurrency_id for fn in model_fns} == {"model"}
     assert {fn.concurrency_limit for fn in model_fns} == {2}
     assert all(fn.time_limit == settings.web.time_limit_s for fn in model_fns)
-    internal = [fn for fn in app.fns.values() if fn.api_name in ("new_chat", "on_like")]
-    assert internal and all(fn.api_visibility == "private" for fn in internal)
+    ours = (
+        "new_chat",
+        "on_like",
+        "open_chat",
+        "reopen",
+        "show_panel",
+        "rename_chat",
+        "delete_chat",
+    )
+    internal = [fn for fn in app.fns.values() if fn.fn.__name__ in ours]
+    assert {fn.fn.__name__ for fn in internal} == set(ours)
+    assert all(fn.api_visibility == "private" for fn in internal)
     assert app.analytics_enabled is False
 
 
@@ -95,7 +105,7 @@ def test_streamed_text_never_shows_a_link_the_model_wrote(tmp_path, sample_index
 
     model = ScriptedChatModel(script=["See https://evil.example.com/x for KVZip [1]."])
     service = AnswerService(load_settings(), sample_index.retriever, model, count_tokens=len)
-    handlers = ChatHandlers(service, tmp_path / "feedback.jsonl")
-    updates = [copy.deepcopy(u) for u in handlers.respond("KVZip memory?", [], [], {}, [])]
+    handlers = ChatHandlers(service, tmp_path / "conversations.sqlite3")
+    updates = [copy.deepcopy(u) for u in handlers.respond("KVZip memory?", [], None, {}, [])]
     assert len(updates) > 3
     assert all("evil.example.com" not in u[1][-1]["content"] for u in updates)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 
 from assistant.answer.result import RELATED_LABELS, AnswerResult
+from assistant.digest import Paper
 from assistant.present.papers import paper_label, paper_link
 from assistant.text.markers import MARKER
 
@@ -112,10 +113,15 @@ def report_markdown(report, *, level: int = 1) -> str:  # report: SummaryReport
         lines.append("")
     if report.entries:
         lines += [f"{h2} {words['references']}", ""]
-        for entry in report.entries:
-            link = paper_link(entry.paper)
-            label = escape_markdown(paper_label(entry.paper, lang, with_zh_title=True))
-            target = _link(escape_markdown(link.text(lang)), link.href) if link.href else ""
-            lines.append(f"{entry.number}. {label} — {target}")
+        lines += [reference_markdown(e.number, e.paper, lang) for e in report.entries]
         lines.append("")
     return "\n".join(lines)
+
+
+def reference_markdown(number: int | None, paper: Paper, language: str = "en") -> str:
+    """ "n. Name / 中文题名 — [arXiv](link)": one line of a Markdown reference list (a bullet
+    when there is no number)."""
+    link = paper_link(paper)
+    label = escape_markdown(paper_label(paper, language, with_zh_title=True))
+    target = _link(escape_markdown(link.text(language)), link.href) if link.href else ""
+    return f"{f'{number}.' if number is not None else '-'} {label} — {target}"

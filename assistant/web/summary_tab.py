@@ -7,12 +7,14 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.gate import ModelGate
 from assistant.present.markdown import escape_markdown, report_markdown
 from assistant.web.chat import MODEL_GROUP
 
@@ -33,9 +35,15 @@ class Abandoned(Exception):
 class SummaryHandlers:
     """Runs a summary in a worker thread and reports its progress as it goes."""
 
-    def __init__(self, summarizer: Any, make_filters: Callable[[list[str]], Any]) -> None:
+    def __init__(
+        self,
+        summarizer: Any,
+        make_filters: Callable[[list[str]], Any],
+        gate: ModelGate | None = None,
+    ) -> None:
         self.summarizer = summarizer
         self.make_filters = make_filters
+        self.gate = gate  # shared with the chat and the HTTP API
         self.folder = Path(tempfile.mkdtemp(prefix="digest-reports-"))
         self.workers: list[threading.Thread] = []  # one per summary, for tests to join
 
@@ -61,13 +69,14 @@ class SummaryHandlers:
 
         def work() -> None:
             try:
-                outcome["report"] = self.summarizer.summarize(
-                    topic[:300],
-                    filters=self.make_filters(list(categories or [])),
-                    max_papers=int(max_papers) if max_papers else None,
-                    language=None if language in (None, "auto") else language,
-                    progress=progress,
-                )
+                with self.gate.slot() if self.gate is not None else nullcontext():
+                    outcome["report"] = self.summarizer.summarize(
+                        topic[:300],
+                        filters=self.make_filters(list(categories or [])),
+                        max_papers=int(max_papers) if max_papers else None,
+                        language=None if language in (None, "auto") else language,
+                        progress=progress,
+                    )
             except Abandoned:
                 outcome["error"] = "abandoned"
             except AssistantError as exc:
@@ -105,9 +114,10 @@ def summary_tab(
     *,
     concurrency: int,
     time_limit_s: float,
+    gate: ModelGate | None = None,
 ) -> None:
     """Add the tab to the Blocks being built."""
-    handlers = SummaryHandlers(summarizer, make_filters)
+    handlers = SummaryHandlers(summarizer, make_filters, gate)
     with gr.Tab("Topic summary"):
         with gr.Row():
             topic = gr.Textbox(
