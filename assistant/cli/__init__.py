@@ -17,6 +17,7 @@ from assistant.errors import AssistantError, UserError
 from assistant.cli import config_cmd, models_cmd, papers_cmd  # noqa: F401  isort: skip
 from assistant.cli import index_cmd  # noqa: F401  isort: skip
 from assistant.cli import answer_cmd, eval_cmd, serve_cmd, summarize_cmd  # noqa: F401  isort: skip
+from assistant.cli import conversations_cmd  # noqa: F401  isort: skip
 
 __all__ = ["AppContext", "cli", "main"]
 

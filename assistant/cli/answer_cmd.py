@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -12,8 +14,14 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from assistant.answer.result import RELATED_LABELS, AnswerResult
+from assistant.answer.result import RELATED_LABELS, AnswerEvent, AnswerResult
+from assistant.api.client import RemoteAnswers, ask_result_json
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.remote import server_for, user_option
+from assistant.conversations.chats import ChatEvent, Chats
+from assistant.conversations.export import turn_results
+from assistant.conversations.model import Conversation
+from assistant.conversations.store import ConversationStore
 from assistant.errors import UserError
 from assistant.present.markdown import lines_beside_table
 from assistant.present.papers import link_line, paper_label
@@ -77,7 +85,15 @@ def stream_to_terminal(
     service: AnswerStream, question: str, history: list[dict[str, str]], console: Console
 ) -> AnswerResult:
     """Show the answer as it is written, then replace it with the checked text."""
-    result: AnswerResult | None = None
+    final = show_answer(service.stream(question, history=history), console)
+    assert final.result is not None
+    return final.result
+
+
+def show_answer(events: Iterable[AnswerEvent], console: Console) -> AnswerEvent:
+    """Show an answer's events as they come, then the checked text and its sources;
+    returns the result event."""
+    final: AnswerEvent | None = None
     streamed = ""
     with Live(
         Text("Searching the digest…", style="dim"),
@@ -85,16 +101,24 @@ def stream_to_terminal(
         transient=True,
         refresh_per_second=12,
     ) as live:
-        for event in service.stream(question, history=history):
+        for event in events:
             if event.kind == "token":
                 streamed += event.text
                 live.update(Text(streamed))
             elif event.kind == "reset":
                 streamed = ""
                 live.update(Text("Rewriting in the question's language…", style="dim"))
+            elif event.kind == "status" and event.text == "queued":
+                live.update(Text("Waiting for the answers before this one…", style="dim"))
             elif event.kind == "result":
-                result = event.result
-    assert result is not None
+                final = event
+    assert final is not None and final.result is not None
+    print_answer(final.result, console)
+    return final
+
+
+def print_answer(result: AnswerResult, console: Console) -> None:
+    """The checked answer (a comparison as a table) and its numbered sources."""
     if result.table:
         console.print(comparison_table(result))
         rest = "\n".join(lines_beside_table(result))
@@ -105,7 +129,6 @@ def stream_to_terminal(
     if sources:
         console.print()
         console.print(sources, markup=False, highlight=False, soft_wrap=True)
-    return result
 
 
 @cli.command("ask")
@@ -126,6 +149,15 @@ def ask(
     """Answer one question with citations to the digest's papers."""
     settings = app.settings(llm={"backend": backend})
     history = read_history(history_file)
+    client = server_for(settings)
+    if client is not None:
+        with closing(client):
+            if as_json:
+                data = client.ask(question, history=history, save=False)
+                click.echo(json.dumps(ask_result_json(data), ensure_ascii=False, indent=2))
+            else:
+                stream_to_terminal(RemoteAnswers(client), question, history, Console())
+        return
     with Runtime(settings) as runtime:
         if as_json:
             result = runtime.service.answer(question, history=history)
@@ -135,17 +167,32 @@ def ask(
 
 
 @cli.command("chat")
+@click.option(
+    "--resume",
+    "resume",
+    default=None,
+    metavar="ID",
+    help="Continue a kept conversation (its id, or the start of it; "
+    "`assistant conversations list`).",
+)
+@user_option
 @backend_option
 @pass_app
-def chat(app: AppContext, backend: str | None) -> None:
-    """A conversation in the terminal (/new, /sources, /quit)."""
+def chat(app: AppContext, resume: str | None, user: str, backend: str | None) -> None:
+    """A conversation in the terminal, kept like the web chat's (/new, /sources, /quit)."""
     settings = app.settings(llm={"backend": backend})
     console = Console()
-    runtime = Runtime(settings)
-    history: list[dict[str, str]] = []
+    store = ConversationStore(settings.paths.conversations)
+    conversation_id = store.resolve(user, resume) if resume else None
     last: AnswerResult | None = None
+    client = server_for(settings)
+    runtime = Runtime(settings) if client is None else None
     try:
-        service = runtime.service  # the models load now, not at the first question
+        # A local runtime loads the models now, not at the first question.
+        service = RemoteAnswers(client) if client is not None else runtime.service
+        chats = Chats(service, store)
+        if conversation_id:
+            last = replay(store.require(user, conversation_id), console)
         console.print("Ask about the digest. Commands: /new, /sources, /quit.", style="dim")
         while True:
             try:
@@ -157,7 +204,7 @@ def chat(app: AppContext, backend: str | None) -> None:
             if line in ("/quit", "/exit"):
                 break
             if line == "/new":
-                history, last = [], None
+                conversation_id, last = None, None
                 console.print("New conversation.", style="dim")
                 continue
             if line == "/sources":
@@ -165,16 +212,40 @@ def chat(app: AppContext, backend: str | None) -> None:
                 console.print(text or "No sources yet.", markup=False, highlight=False)
                 continue
             try:
-                last = stream_to_terminal(service, line, history, console)
+                events = chats.stream(line, user=user, conversation_id=conversation_id)
+                final = show_answer(events, console)
             except UserError as exc:  # a failed answer does not end the conversation
                 console.print(f"Error: {exc}", style="red", markup=False, highlight=False)
                 continue
-            history += [
-                {"role": "user", "content": line},
-                {"role": "assistant", "content": last.answer},
-            ]
+            last = final.result
+            if isinstance(final, ChatEvent):
+                if final.warning:
+                    console.print(final.warning, style="yellow", markup=False)
+                conversation_id = final.conversation_id or conversation_id
             console.print()
     except KeyboardInterrupt:
         sys.stderr.write("\n")
     finally:
-        runtime.close()
+        if runtime is not None:
+            runtime.close()
+        if client is not None:
+            client.close()
+    if conversation_id:
+        console.print(
+            f"Kept as conversation {conversation_id}: `assistant chat --resume "
+            f"{conversation_id}` continues it.",
+            style="dim",
+            soft_wrap=True,
+        )
+
+
+def replay(conversation: Conversation, console: Console) -> AnswerResult | None:
+    """The earlier turns of a resumed conversation, as they were answered."""
+    console.print(f"{conversation.title} ({conversation.turn_count} turns)", style="bold")
+    last = None
+    for question, result in turn_results(conversation):
+        console.print(f"> {question}", markup=False, highlight=False, soft_wrap=True)
+        print_answer(result, console)
+        console.print()
+        last = result
+    return last

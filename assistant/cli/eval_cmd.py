@@ -9,8 +9,10 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from assistant import __version__
+from assistant.api.client import RemoteAnswers
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.remote import server_for
 from assistant.config import describe_settings
 from assistant.errors import ConfigError
 from assistant.evals.compare import compare_markdown, compare_runs
@@ -20,6 +22,7 @@ from assistant.evals.runner import done_ids, read_outputs, run_eval
 from assistant.fakes import ScriptedChatModel
 from assistant.models.status import active_chat, active_embedder
 from assistant.runtime import Runtime
+from assistant.seams import AnswerStream
 
 
 @cli.group("eval")
@@ -63,9 +66,16 @@ def run(
         # No chat model is loaded: one that refuses every call stands in.
         refuse = ConfigError("A retrieval-only run calls no chat model.")
         runtime = Runtime(settings, chat_model=ScriptedChatModel(script=[refuse]))
+    client = server_for(settings)
+    server = client.status() if client is not None else None
     started = time.time()
     try:
         judge = None if retrieval_only else runtime.judge
+        if client is not None:
+            service: AnswerStream = RemoteAnswers(client)
+            paper = client.paper
+        else:
+            service, paper = runtime.service, runtime.retriever.paper
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -75,18 +85,18 @@ def run(
         ) as progress:
             task = progress.add_task("Questions", total=len(questions), completed=len(already))
             run_eval(
-                runtime.service,
+                service,
                 questions,
                 out_dir,
                 retrieval_only=retrieval_only,
                 judge=judge,
-                names_of=lambda ids: [
-                    p.display_name for i in ids if (p := runtime.retriever.paper(i)) is not None
-                ],
+                names_of=lambda ids: [p.display_name for i in ids if (p := paper(i)) is not None],
                 on_progress=lambda q, r: progress.advance(task),
             )
     finally:
         runtime.close()
+        if client is not None:
+            client.close()
     wanted = {q.id for q in questions}
     records = [r for r in read_outputs(out_dir) if r["id"] in wanted]
     info = {
@@ -101,6 +111,10 @@ def run(
         "seconds": round(time.time() - started, 2),
         "settings": describe_settings(settings),
     }
+    if server is not None:  # the server answered, with its own models and settings
+        info.update({k: server[k] for k in ("embedder", "settings")})
+        info["chat_model"] = "none" if retrieval_only else server["chat"]
+        info["server"] = client.url if client is not None else None
     summary = full_summary(records, {q.id: q.answer_facts for q in questions}, info)
     write_report(out_dir, summary)
     overall = summary["metrics"]["overall"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -17,10 +19,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from assistant.api.client import hits_from
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.remote import server_for
 from assistant.digest import load_digests
 from assistant.errors import UserError
 from assistant.index.ingest import IngestProgress, IngestReport
+from assistant.index.naming import NamingReport
+from assistant.index.plan import KeptFile
 from assistant.present.papers import link_line, paper_label
 from assistant.retrieval import PaperHit, SearchFilters, hit_json
 from assistant.retrieval.lexical_view import LexicalView
@@ -55,6 +61,14 @@ def ingest_command(
         click.secho(str(issue), fg="yellow" if issue.level == "warning" else "red", err=True)
     if len(load.issues) > 20:
         click.secho(f"... and {len(load.issues) - 20} more problems.", fg="yellow", err=True)
+    client = server_for(settings)
+    if client is not None:
+        click.secho("The server ingests now (this can take minutes)…", dim=True, err=True)
+        with closing(client):
+            sent = [str(path.expanduser().resolve()) for path in paths]
+            data = client.ingest(sent, rebuild=rebuild, prune=prune)
+        report_ingest(report_from(data["report"]), data["location"])
+        return
     with Runtime(settings, model_progress=False) as runtime, IngestBar(quiet) as bar:
         try:
             report = runtime.ingest(
@@ -72,6 +86,23 @@ def ingest_command(
             # Build and save the BM25 view now, not at the first search.
             LexicalView.open(runtime.store)
         location = runtime.store.location
+    report_ingest(report, location)
+
+
+def report_from(data: dict[str, Any]) -> IngestReport:
+    """An IngestReport back from its JSON (sent by a server that ran the ingest)."""
+    naming = data.get("naming")
+    return IngestReport(
+        **{
+            **data,
+            "naming": NamingReport(**naming) if naming else None,
+            "kept": [KeptFile(**kept) for kept in data.get("kept", [])],
+        }
+    )
+
+
+def report_ingest(report: IngestReport, location: str) -> None:
+    """What an ingest did, what it kept and why; exit code 2 when a file had errors."""
     click.echo(_summary(report, location))
     for kept in report.kept:
         why = (
@@ -200,6 +231,15 @@ def search_command(
     """The papers that best match QUERY (Chinese or English), with link, score and snippet."""
     settings = app.settings(retrieval={"rerank": rerank})
     filters = SearchFilters(categories or None, tags or None, sources or None)
+    client = server_for(settings)
+    if client is not None:
+        started = time.perf_counter()
+        with closing(client):
+            found = client.search(
+                query, k=k, category=categories, tag=tags, source=sources, with_papers=True
+            )
+        _print_hits(hits_from(found), time.perf_counter() - started, as_json)
+        return
     with Runtime(settings) as runtime:
         retriever = runtime.retriever
         if categories:
@@ -214,6 +254,10 @@ def search_command(
         started = time.perf_counter()
         hits = retriever.search(query, k=k, filters=filters)
         elapsed = time.perf_counter() - started
+    _print_hits(hits, elapsed, as_json)
+
+
+def _print_hits(hits: list[PaperHit], elapsed: float, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([hit_json(h) for h in hits], ensure_ascii=False, indent=2))
         return

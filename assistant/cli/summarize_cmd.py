@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.remote import server_for
 from assistant.present.markdown import report_markdown
 from assistant.runtime import Runtime
 
@@ -54,8 +56,16 @@ def summarize(
 
     settings = app.settings(llm={"backend": backend})
     filters = SearchFilters(categories=list(categories)) if categories else None
-    runtime = Runtime(settings)
     console = Console(stderr=True)
+    client = server_for(settings)
+    if client is not None:
+        with closing(client), console.status("Summarizing on the server…"):
+            data = client.summarize(
+                topic, categories=list(categories), max_papers=max_papers, language=lang
+            )
+        write_report(data["markdown"], out_file, console)
+        return
+    runtime = Runtime(settings)
     try:
         with Progress(
             TextColumn("{task.description}"),
@@ -74,7 +84,11 @@ def summarize(
             )
     finally:
         runtime.close()
-    markdown = report_markdown(report)
+    write_report(report_markdown(report), out_file, console)
+
+
+def write_report(markdown: str, out_file: Path | None, console: Console) -> None:
+    """The report to the file asked for, else to stdout."""
     if out_file is not None:
         out_file.parent.mkdir(parents=True, exist_ok=True)
         out_file.write_text(markdown, encoding="utf-8")

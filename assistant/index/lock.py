@@ -4,7 +4,9 @@ Chroma's PersistentClient is not safe for several processes on one folder, so wh
 opens it (ingest, search, the web chat) takes `<folder>/.assistant.lock` first. Inside one
 process the lock is shared: every store opened on the same folder holds the same lock,
 released when the last one closes. The file records the holder's pid and command name
-(never its options), so the second process can say who is in the way.
+(never its options), so the second process can say who is in the way, and, while
+`assistant serve` holds it, the address of its HTTP API (`advertise`), so the read-only
+commands of other processes can go through the server instead (`served_url`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from assistant.errors import IndexStateError
 
 LOCK_NAME = ".assistant.lock"
+SERVES = "serves "  # the lock record's line with the holder's HTTP API address
 _held: dict[Path, tuple[int, int]] = {}  # folder -> (file descriptor, users in this process)
 _registry_lock = threading.Lock()
 
@@ -83,7 +86,34 @@ def acquire_folder_lock(folder: Path) -> FolderLock:
                     "--host 127.0.0.1 --port 8000` and set ASSISTANT_INDEX__CHROMA_HOST=127.0.0.1."
                 ),
             ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}: {holder_name()}\n".encode(), 0)
+        _write_record(fd)
         _held[folder] = (fd, 1)
         return FolderLock(folder)
+
+
+def _write_record(fd: int, url: str | None = None) -> None:
+    record = f"pid {os.getpid()}: {holder_name()}\n" + (f"{SERVES}{url}\n" if url else "")
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, record.encode(), 0)
+
+
+def advertise(folder: Path, url: str | None) -> None:
+    """Record in the lock this process holds on `folder` that its HTTP API serves the index
+    at `url` (None: withdraw it). Nothing happens when this process does not hold it."""
+    folder = Path(folder).resolve()
+    with _registry_lock:
+        if folder in _held:
+            _write_record(_held[folder][0], url)
+
+
+def served_url(folder: Path) -> str | None:
+    """The API address recorded by the process holding `folder`'s lock, if it serves one.
+    Ask only after the lock was refused: then the record is its current holder's."""
+    try:
+        record = (Path(folder).resolve() / LOCK_NAME).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in record.splitlines():
+        if line.startswith(SERVES):
+            return line[len(SERVES) :].strip() or None
+    return None
