@@ -82,7 +82,8 @@ def test_ingest_and_search_through_a_chroma_server(tmp_path, chroma_server):
     assert hits[0].paper.display_name == "KVZip"
     assert hits[0].paper.tags == ["KV cache", "long context"]  # the full record, from Chroma
     assert hits[0].lexical_score > 0  # BM25 built from what the server holds
-    english = retriever.search("safety alignment null space fine-tuning", k=2)
+    # the hashed fake vectors are a weak signal: BM25 over the server's text decides here
+    english = retriever.search("safety alignment is fragile during fine-tuning", k=2)
     assert english[0].paper.display_name == "GuardSpace"
     only = retriever.search("KV cache", k=5, filters=SearchFilters(categories=["指令微调与对齐"]))
     assert [h.paper.display_name for h in only] == ["GuardSpace"]
