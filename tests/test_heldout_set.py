@@ -1,7 +1,9 @@
 """The held-out question set (evals/heldout.jsonl) checked against the bundled digest.
 
 The split is only run to measure, never to tune; these tests keep it well formed and keep
-its gold and facts honest, like tests/test_devset.py does for the dev set.
+its gold and facts honest, like tests/test_devset.py does for the dev set. Besides near misses
+and which-paper questions it holds list questions: multi-paper ones (a named benchmark or
+method, whose gold is every paper mentioning it, or a topic) and list-like unanswerables.
 """
 
 from __future__ import annotations
@@ -18,6 +20,17 @@ from tests.test_devset import CJK, DEV_SET, LANGS, REQUIRED, TYPES, _fold, _pape
 
 HELDOUT = ROOT / "evals" / "heldout.jsonl"
 ID_FORMAT = re.compile(r"h\d{3}")
+
+# Keyword-style list questions: the gold is every paper whose text names the keyword.
+KEYWORD_QUESTIONS = {
+    "h057": "GenEval",
+    "h058": "MT-Bench",
+    "h059": "BrowseComp",
+    "h060": "HMMT",
+    "h061": "Mamba",
+    "h062": "ImageNet",
+    "h063": "MMLU-Pro",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +59,14 @@ def _near_misses(questions: list[dict]) -> list[dict]:
 
 def _which_paper(questions: list[dict]) -> list[dict]:
     return [q for q in questions if q["type"] == "which-paper"]
+
+
+def _multi_paper(questions: list[dict]) -> list[dict]:
+    return [q for q in questions if q["type"] == "multi-paper"]
+
+
+def _list_unanswerables(questions: list[dict]) -> list[dict]:
+    return [q for q in questions if q["type"] == "unanswerable" and "near_paper" not in q]
 
 
 def test_every_line_is_an_object_with_the_required_fields(rows):
@@ -157,3 +178,70 @@ def test_every_answer_fact_appears_in_the_gold_paper(questions, digest):
 def test_size_and_both_languages(questions):
     assert len(questions) >= 50
     assert {q["lang"] for q in questions} == LANGS
+
+
+def test_multi_paper_list_questions_have_gold_papers_of_the_digest(questions, digest):
+    multi = _multi_paper(questions)
+    assert len(multi) >= 16
+    per_lang = Counter(q["lang"] for q in multi)
+    assert per_lang["zh"] >= 7 and per_lang["en"] >= 7, per_lang
+    problems = []
+    for q in multi:
+        gold, acceptable = q["gold"], q.get("acceptable", [])
+        if not 2 <= len(gold) <= 12:
+            problems.append(f"{q['id']}: multi-paper needs 2-12 gold papers")
+        if q["id"] not in KEYWORD_QUESTIONS and len(gold) > 10:
+            problems.append(f"{q['id']}: a topic question has at most 10 gold papers")
+        if len(set(gold)) != len(gold) or len(set(acceptable)) != len(acceptable):
+            problems.append(f"{q['id']}: repeated papers")
+        problems += [
+            f"{q['id']}: {ref!r} is not a paper of the digest"
+            for ref in [*gold, *acceptable]
+            if digest.get(ref) is None
+        ]
+        if set(gold) & set(acceptable):
+            problems.append(f"{q['id']}: a paper is both gold and acceptable")
+        if not 2 <= len(q["answer_facts"]) <= 4:
+            problems.append(f"{q['id']}: multi-paper needs 2-4 answer facts")
+        if not q.get("note"):
+            problems.append(f"{q['id']}: the note must say how the gold was found")
+    for q in questions:
+        if "acceptable" in q and q["type"] != "multi-paper":
+            problems.append(f"{q['id']}: acceptable on a {q['type']} question")
+    assert not problems, "\n".join(problems)
+
+
+def test_keyword_list_questions_list_every_paper_naming_the_keyword(questions, digest):
+    """The gold of a keyword question is exactly the papers whose text names the keyword."""
+    by_id = {q["id"]: q for q in questions}
+    assert set(KEYWORD_QUESTIONS) <= set(by_id), "keyword questions missing from the split"
+    problems = []
+    for qid, keyword in KEYWORD_QUESTIONS.items():
+        q = by_id[qid]
+        if q["type"] != "multi-paper":
+            problems.append(f"{qid}: a keyword question must be multi-paper")
+            continue
+        if _fold(keyword) not in _fold(q["question"]):
+            problems.append(f"{qid}: the question does not name {keyword!r}")
+        mentioning = {p.paper_id for p in digest.papers if _fold(keyword) in _paper_text(p)}
+        gold = {paper.paper_id for ref in q["gold"] if (paper := digest.get(ref)) is not None}
+        if extra := sorted(gold - mentioning):
+            problems.append(f"{qid}: gold papers not naming {keyword!r}: {extra}")
+        if missed := sorted(mentioning - gold):
+            problems.append(f"{qid}: papers naming {keyword!r} left out: {missed}")
+        if len(mentioning) > 12:
+            problems.append(f"{qid}: {keyword!r} is named by more than 12 papers")
+    assert not problems, "\n".join(problems)
+
+
+def test_list_like_unanswerables_in_both_languages(questions):
+    listing = _list_unanswerables(questions)
+    assert len(listing) >= 8
+    per_lang = Counter(q["lang"] for q in listing)
+    assert per_lang["zh"] >= 4 and per_lang["en"] >= 4, per_lang
+    problems = [
+        f"{q['id']}: a list-like unanswerable needs gold [], no facts and a note"
+        for q in listing
+        if q["gold"] or q["answer_facts"] or not q.get("note") or "missing" in q
+    ]
+    assert not problems, "\n".join(problems)
