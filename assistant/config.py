@@ -383,20 +383,50 @@ class AnswerSettings(BaseModel):
         default=40, ge=5, le=100, description="Papers retrieved for a list answer before the cut."
     )
     list_relative_score: float = Field(
-        default=0.4,
+        default=0.5,
         ge=0,
         le=1,
         description=(
-            "A paper with evidence of its own must reach this share of the best one's fused "
-            "retrieval score to be listed (retrieval/relevance.py; measured on the dev set's "
-            "multi-paper questions)."
+            "A paper must reach this share of the first paper's combined score (relative "
+            "retrieval score plus weighted key-term coverage) to be listed "
+            "(retrieval/relevance.py TopicCut; measured on the dev set's list questions)."
         ),
     )
-    list_min_similarity: float = Field(
-        default=0.5, description="Dense similarity that counts as evidence for listing a paper."
+    list_key_weight: float = Field(
+        default=1.5,
+        ge=0,
+        description="Weight of a paper's coverage of the topic's rare terms in its list score.",
     )
-    list_min_lexical: float = Field(
-        default=4.0, ge=0, description="BM25 score that counts as evidence for listing a paper."
+    list_rare_share: float = Field(
+        default=0.02,
+        gt=0,
+        le=1,
+        description=(
+            "A topic word found in at most this share of the papers is a key term: papers "
+            "that contain it are considered even when retrieval missed them."
+        ),
+    )
+    list_min_key_coverage: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="Key-term coverage of one paper that shows the digest has the topic.",
+    )
+    list_min_coverage: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="Coverage of all the topic's words by one paper that shows the digest has it.",
+    )
+    list_min_similarity: float = Field(
+        default=0.5,
+        description=(
+            "Dense similarity of the best paper that shows the digest has the topic, when "
+            "no key term of it is missing from the whole digest."
+        ),
+    )
+    list_sure_similarity: float = Field(
+        default=0.6, description="Dense similarity that shows the digest has the topic in any case."
     )
     list_notes: Literal["own-words", "model"] = Field(
         default="own-words",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from assistant.answer.result import AnswerEvent, AnswerResult
     from assistant.digest.model import Paper
     from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
+    from assistant.retrieval.topic import TopicTerms
 
 History = Sequence[dict[str, str]]
 
@@ -33,6 +34,10 @@ class PaperSearch(Protocol):
     def paper(self, paper_id: str) -> Paper | None: ...
 
     def papers_named(self, name: str) -> list[Paper]: ...
+
+    def topic_terms(self, question: str) -> TopicTerms: ...
+
+    def hits_for(self, paper_ids: list[str], query: str) -> list[PaperHit]: ...
 
     def categories(self) -> list[str]: ...
 

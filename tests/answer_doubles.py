@@ -34,5 +34,11 @@ class RecordingSearch:
     def papers_named(self, name: str) -> list:
         return self.inner.papers_named(name)
 
+    def topic_terms(self, question: str) -> Any:
+        return self.inner.topic_terms(question)
+
+    def hits_for(self, paper_ids: list[str], query: str) -> list:
+        return self.inner.hits_for(paper_ids, query)
+
     def categories(self) -> list[str]:
         return self.inner.categories()

@@ -23,5 +23,6 @@ def model_declined(text: str) -> bool:
         return True
     if any(phrase[:12] in stripped for phrase in ABSTAIN_PHRASES.values()):
         return True
-    first = re.split(r"(?<=[。.!?！？])\s*", stripped, maxsplit=1)[0]
+    # An English full stop ends a sentence only before a space ("2.42B" does not).
+    first = re.split(r"(?<=[。！？])\s*|(?<=[.!?])\s+", stripped, maxsplit=1)[0]
     return bool(_DECLINE.search(first))

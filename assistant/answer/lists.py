@@ -1,9 +1,11 @@
 """List answers ("哪些论文研究了 X？", "Which papers study X?"), composed by code.
 
-    retrieve wide -> keep the clearly relevant papers (retrieval/relevance.py, the cut
-    topic summaries use) -> one line per paper: its name and citation by code, and one
-    sentence on what it does for the topic (notes.py: the paper's own sentence in the
-    reader's language, else the model's, checked) -> lines streamed as each is written
+    retrieve wide -> the topic's key terms (retrieval/topic.py) -> is the topic in the
+    digest at all, and which papers are about it (retrieval/relevance.py TopicCut; papers
+    retrieval missed come in by their key terms) -> one line per paper: its name and
+    citation by code, and one sentence on what it does for the topic (notes.py: the
+    paper's own sentence in the reader's language, else the model's, checked) -> lines
+    streamed as each is written
 
 No sentence of a list answer comes from anywhere but the paper it cites.
 """
@@ -12,19 +14,39 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from assistant.answer.notes import NoteWriter
 from assistant.answer.result import AnswerEvent, AnswerResult, Citation, Flag
 from assistant.config import Settings
 from assistant.retrieval.hits import PaperHit
-from assistant.retrieval.relevance import RelevanceCut
+from assistant.retrieval.relevance import TopicCut
 from assistant.seams import PaperSearch
 
 OPENING = {
     "en": "The digest has {n} paper(s) on this:",
     "zh": "摘要库中有 {n} 篇相关论文：",
 }
+
+
+# Said after the abstention when words of the topic occur nowhere in the digest.
+ABSENT = {
+    "en": "No paper in the digest mentions: {terms}.",
+    "zh": "摘要库中没有论文提到：{terms}。",
+}
+
+
+@dataclass
+class ListedPapers:
+    pool: list[PaperHit]  # what retrieval found, best first
+    listed: list[PaperHit]  # the papers to name, in order
+    absent: list[str]  # key terms of the topic no paper contains (when nothing is listed)
+
+
+def _no_filter(filters: Any) -> bool:
+    is_empty = getattr(filters, "is_empty", None)
+    return bool(is_empty()) if callable(is_empty) else not filters
 
 
 def list_line(number: int, name: str, note: str, language: str) -> str:
@@ -41,19 +63,36 @@ class ListAnswers:
         self.retriever = retriever
         self.notes = notes
 
-    def cut(self) -> RelevanceCut:
+    def cut(self) -> TopicCut:
         cfg = self.settings.answer
-        return RelevanceCut(
+        return TopicCut(
+            rare_share=cfg.list_rare_share,
+            key_weight=cfg.list_key_weight,
             relative=cfg.list_relative_score,
+            min_key_coverage=cfg.list_min_key_coverage,
+            min_coverage=cfg.list_min_coverage,
             min_similarity=cfg.list_min_similarity,
-            min_lexical=cfg.list_min_lexical,
+            sure_similarity=cfg.list_sure_similarity,
             limit=cfg.list_papers,
         )
 
-    def papers(self, topic: str, filters: Any = None) -> tuple[list[PaperHit], list[PaperHit]]:
-        """(every paper retrieved, the ones kept for the list)."""
-        hits = self.retriever.search(topic, k=self.settings.answer.list_pool, filters=filters)
-        return hits, self.cut().apply(hits)
+    def papers(self, topic: str, filters: Any = None) -> ListedPapers:
+        """The papers retrieved for the topic and those to list (none when the digest does
+        not have the topic). Papers outside the retrieved pool are found by the topic's key
+        terms, except under a filter (the pool already holds only papers that pass it)."""
+        cfg = self.settings.answer
+        pool = self.retriever.search(topic, k=cfg.list_pool, filters=filters)
+        terms = self.retriever.topic_terms(topic)
+        if filters is not None and not _no_filter(filters):
+            terms = terms.within({h.paper.paper_id for h in pool})
+        cut = self.cut()
+        if not pool or not cut.covered(pool, terms):
+            return ListedPapers(pool, [], terms.rare(cfg.list_rare_share).absent())
+        by_id = {h.paper.paper_id: h for h in pool}
+        chosen = cut.rank(pool, terms)
+        extra = self.retriever.hits_for([pid for pid in chosen if pid not in by_id], topic)
+        by_id.update({h.paper.paper_id: h for h in extra})
+        return ListedPapers(pool, [by_id[pid] for pid in chosen if pid in by_id], [])
 
     def stream(
         self,
@@ -68,12 +107,16 @@ class ListAnswers:
         lang = result.language
         timings = result.timings
         t0 = time.perf_counter()
-        hits, kept = self.papers(topic, filters)
+        found = self.papers(topic, filters)
+        kept = found.listed
         timings["retrieval_s"] = time.perf_counter() - t0
-        result.retrieved = hits[: self.settings.answer.retrieve_papers]
+        result.retrieved = found.pool[: self.settings.answer.retrieve_papers]
         if not kept:
             result.flags.append(Flag("weak_retrieval", "no paper is clearly about the topic"))
-            yield AnswerEvent("result", result=abstain(result, started))
+            result = abstain(result, started)
+            if found.absent:
+                result.answer += " " + ABSENT[lang].format(terms=", ".join(found.absent))
+            yield AnswerEvent("result", result=result)
             return
         yield AnswerEvent("status", "listing")
         lines = [OPENING[lang].format(n=len(kept))]

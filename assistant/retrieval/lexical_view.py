@@ -184,6 +184,14 @@ class LexicalView:
             mask = np.isin(self._chunk_paper, np.asarray(allowed_index, dtype=np.int64))
         return [(self.chunk_ids[i], score) for i, score in self.index.top(query_tokens, n, mask)]
 
+    def papers_with(self, token: str) -> frozenset[str]:
+        """The papers with a chunk that contains `token` (a BM25 token)."""
+        scores = self.index.scores([token])
+        if not scores.size:
+            return frozenset()
+        rows = np.unique(self._chunk_paper[scores > 0])
+        return frozenset(self.paper_ids[i] for i in rows)
+
 
 def chroma_where(resolved: SearchFilters) -> dict | None:
     """The same filter as a Chroma `where` clause (None when there is nothing to filter)."""

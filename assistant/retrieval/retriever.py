@@ -35,6 +35,7 @@ from assistant.retrieval.fusion import FusedPaper, FusionParams, fuse
 from assistant.retrieval.hits import ChunkHit, PaperHit, SearchFilters
 from assistant.retrieval.lexical_view import LexicalView, chroma_where
 from assistant.retrieval.names import NameIndex
+from assistant.retrieval.topic import TopicTerms, topic_terms, topic_tokens
 from assistant.text.language import detect_language
 from assistant.tokens import TokenCounter
 
@@ -236,6 +237,37 @@ class Retriever:
                 hint="Build the retriever with assistant.runtime.Runtime.",
             )
         return self._counter
+
+    # --- a topic's terms (list answers) ------------------------------------------------
+
+    def topic_terms(self, question: str) -> TopicTerms:
+        """The topic words of `question` (retrieval/topic.py), each with the papers that
+        contain it."""
+        view = self._current_view()
+        tokens = topic_tokens(question, lambda text: tokenize(text, self._lexical))
+        return topic_terms(tokens, view.papers_with, len(view.paper_ids))
+
+    def hits_for(self, paper_ids: list[str], query: str) -> list[PaperHit]:
+        """Hits for papers found outside a search (score 0): their real best dense
+        similarity to `query`, and their chunks that share the most words with it first."""
+        papers = self._load_papers(paper_ids)
+        if not papers:
+            return []
+        query_vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        query_vector /= np.linalg.norm(query_vector) or 1.0
+        vectors = self.store.chunk_vectors(list(papers))
+        query_tokens = set(tokenize(query, self._lexical))
+        hits = []
+        for pid, paper in papers.items():
+            rows = np.asarray(vectors.get(pid, []), dtype=np.float32)
+            similarity = 0.0
+            if len(rows):
+                norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
+                similarity = float(np.max(rows @ query_vector / norms))
+            chunks = sorted(self.chunks_of(pid), key=lambda c: -_tokens_in(query_tokens, c.text))
+            per_paper = self.settings.retrieval.chunks_per_paper
+            hits.append(PaperHit(paper, 0.0, similarity, 0.0, chunks[:per_paper]))
+        return hits
 
     # --- papers and chunks ------------------------------------------------------------------
 

@@ -1,0 +1,112 @@
+"""The rare words of a list question's topic, and how much of them a paper has.
+
+"Which papers report results on miniF2F?" is about one word that only four papers of the
+digest contain; dense retrieval ranks them 5th to 13th and BM25 mixes them with papers
+that share only "benchmark". "有没有论文用扩散模型生成音乐？" is about a word ("音乐")
+that no paper contains at all, while "扩散" and "生成" are everywhere. So a list answer
+looks at the topic's *key terms*: its words (BM25 tokens, question scaffolding removed)
+that occur in few papers or none. A paper's coverage is the idf-weighted share of the
+terms it contains; a key term no paper contains says the topic may be absent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+# Words of the question that say "list papers", not what they are about.
+_SCAFFOLD = re.compile(
+    r"这份摘要(?:库)?里?|摘要库?(?:里|中)?|有没有|有哪些|哪些|论文|工作|研究了?|相关|关于|列出|列举"
+    r"|总结一下|总结|实验|做了|报告了?|结果|基准|评测"
+    r"|\b(?:which|what|are there|any|papers?|works?|stud(?:y|ies)|research|in the digest|digest"
+    r"|report|results?|experiments?|evaluate|benchmark|environment|task|is there|list"
+    r"|summari[sz]e|mainly about)\b",
+    re.I,
+)
+_PARENS = re.compile(r"[(（][^()（）]*[)）]")
+_ONE_HAN = re.compile(r"[\u3400-\u9fff]")
+# A Chinese "word" that is a function character glued to another (jieba's "或用", "是从")
+# is no evidence of a missing topic.
+_GLUE = frozenset("或用是从在把被给让和与及对为以将并也这那其该个种的了就")
+
+
+@dataclass
+class TermPapers:
+    """A topic term and the papers that contain it."""
+
+    term: str
+    papers: frozenset[str]
+    in_parentheses: bool = False  # an example or alias ("(Sokoban)"), not the topic itself
+
+
+@dataclass
+class TopicTerms:
+    """Terms of a topic over a catalog of `total` papers."""
+
+    terms: list[TermPapers] = field(default_factory=list)
+    total: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def rare(self, share: float) -> TopicTerms:
+        """The key terms: those found in at most `share` of the papers (or none)."""
+        most = max(1, int(share * self.total))
+        return TopicTerms([t for t in self.terms if len(t.papers) <= most], self.total)
+
+    def within(self, paper_ids: set[str]) -> TopicTerms:
+        """The same terms, counting only the given papers (a filtered search's)."""
+        kept = [TermPapers(t.term, t.papers & paper_ids, t.in_parentheses) for t in self.terms]
+        return TopicTerms(kept, self.total)
+
+    def _idf(self, term: TermPapers) -> float:
+        return math.log(1 + self.total / (len(term.papers) + 0.5))
+
+    def coverage(self, paper_id: str) -> float:
+        """Idf-weighted share of the terms the paper contains (0 to 1)."""
+        weights = [(self._idf(t), paper_id in t.papers) for t in self.terms]
+        total = sum(w for w, _ in weights)
+        return sum(w for w, present in weights if present) / total if total else 0.0
+
+    def best_coverage(self, paper_ids: Iterable[str]) -> float:
+        return max((self.coverage(pid) for pid in paper_ids), default=0.0)
+
+    def papers(self) -> set[str]:
+        """Every paper that contains at least one of the terms."""
+        return {pid for t in self.terms for pid in t.papers}
+
+    def absent(self) -> list[str]:
+        """Terms of the topic itself (not an example in parentheses) no paper contains."""
+        return [
+            t.term
+            for t in self.terms
+            if not t.papers and not t.in_parentheses and not _glued(t.term)
+        ]
+
+
+def _glued(term: str) -> bool:
+    return bool(_ONE_HAN.match(term)) and (term[0] in _GLUE or term[-1] in _GLUE)
+
+
+def topic_tokens(question: str, tokenize: Callable[[str], list[str]]) -> list[tuple[str, bool]]:
+    """The topic's tokens, each with whether it stands in parentheses; scaffolding, single
+    Chinese characters and compounds of other tokens ("激光雷达" beside "激光", "雷达") left out."""
+    text = _SCAFFOLD.sub(" ", question)
+    inside = {tok for part in _PARENS.findall(text) for tok in tokenize(part)}
+    tokens = [t for t in dict.fromkeys(tokenize(text)) if not _ONE_HAN.fullmatch(t)]
+    kept = []
+    for token in tokens:
+        parts = [other for other in tokens if other != token and other in token]
+        if len(parts) >= 2 and sum(map(len, parts)) >= len(token):
+            continue
+        kept.append((token, token in inside))
+    return kept
+
+
+def topic_terms(
+    tokens: Iterable[tuple[str, bool]], papers_with: Callable[[str], frozenset[str]], total: int
+) -> TopicTerms:
+    """Each topic token with the papers that contain it."""
+    return TopicTerms([TermPapers(t, papers_with(t), inside) for t, inside in tokens], total)
