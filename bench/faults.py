@@ -55,7 +55,7 @@ def server_killed_mid_answer() -> None:
     )
     with Runtime(settings, model_progress=False) as runtime:
         runtime.ingest(load_digests(SAMPLES))
-        handlers = ChatHandlers(runtime.service, folder / "feedback.jsonl")
+        handlers = ChatHandlers(runtime.service, folder / "conversations.sqlite")
         server = runtime.chat_model._keep_alive[0]
         shown = ""
         for update in handlers.respond("How much memory does KVZip save?", [], [], {}, []):

@@ -84,7 +84,7 @@ def fake_app(concurrency: int):
         {
             "embedder": {"backend": "fake"},
             "llm": {"backend": "fake"},
-            "paths": {"vectorstore": folder, "feedback": f"{folder}/feedback.jsonl"},
+            "paths": {"vectorstore": folder, "conversations": f"{folder}/conversations.sqlite"},
             "web": {"port": free_port(), "concurrency": concurrency},
         }
     )
