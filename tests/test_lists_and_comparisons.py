@@ -89,3 +89,12 @@ def test_an_unknown_name_is_said_to_be_unknown(service) -> None:
     assert result.table and result.table[0] == ["", "KVTC [1]"]
     nothing = svc.answer("Compare Sora and Llama 4.")
     assert nothing.abstained and "no paper named “Sora”" in nothing.answer
+
+
+def test_names_the_papers_only_mention_make_a_single_paper_question(service) -> None:
+    svc, model = service("它在 Physics-IQ 上与 Kling 和 Wan 对比 [1]。")
+    question = "下一片段扩散预训练的视频模型在 Physics-IQ 上与之对比的 Kling 和 Wan 各得多少分？"
+    result = svc.answer(question)
+    assert result.kind == "single" and not result.unknown_names
+    assert "没有名为" not in result.answer
+    assert len(model.prompts) >= 1  # answered from the retrieved paper, not abstained by name

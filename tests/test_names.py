@@ -7,7 +7,10 @@ import json
 
 import pytest
 
+from assistant.answer.citations import check_citations
 from assistant.answer.names import name_markers
+from assistant.answer.result import Source
+from assistant.digest import Paper
 from assistant.evals.metrics import has_empty_name_slot, names_a_paper
 from tests.conftest import TEST_DATA
 
@@ -43,3 +46,21 @@ def test_the_empty_slots_seen_before_are_counted(shown: str) -> None:
 def test_an_answer_names_a_paper_by_its_display_name_without_the_twin_mark() -> None:
     assert names_a_paper("QuRL [1] rewards reasoning with rubrics.", ["QuRL (rubrics)"])
     assert not names_a_paper("A method rewards reasoning [1].", ["QuRL (rubrics)"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "lang", "shown"),
+    [
+        (
+            "The paper evaluates on LongBench and RULER [1].",
+            "en",
+            "KVTC evaluates on LongBench and RULER [1].",
+        ),
+        ("该论文在 LongBench 和 RULER 上评测[1]。", "zh", "KVTC在 LongBench 和 RULER 上评测[1]。"),
+    ],
+)
+def test_a_generic_subject_citing_one_paper_becomes_its_name(raw, lang, shown) -> None:
+    paper = Paper(paper_id="h-1", display_name="KVTC", name_source="method")
+    text = "KVTC is evaluated on LongBench and RULER. 在 LongBench 和 RULER 上评测 KVTC。"
+    checked = check_citations(raw, [Source(1, paper, text)], lang)
+    assert checked.text == shown

@@ -14,6 +14,7 @@ from assistant.digest.naming import (
     clean_latex,
     disambiguate,
     title_name,
+    untitled_name,
     valid_model_name,
 )
 from assistant.fakes import ScriptedChatModel
@@ -49,6 +50,16 @@ def test_titles_become_names_fit_for_a_sentence(title: str, name: str) -> None:
 def test_latex_debris_is_removed() -> None:
     assert clean_latex("$N$-gram novelty") == "N-gram novelty"
     assert clean_latex(r"tokenisation is $\mathsf{NP}$-complete") == "tokenisation is NP-complete"
+    assert clean_latex("d$^2$Cache and $O(n^{2})$") == "d²Cache and O(n²)"
+
+
+def test_a_spelled_out_name_gives_way_to_its_short_form() -> None:
+    method = "提出Dual aDaptive Cache (d$^2$Cache),采用两阶段细粒度选择策略"
+    assert untitled_name({"method": method}) == ("d²Cache", "method")
+    assert untitled_name({"method": "提出 Local Linear Attention (LLA),并设计 FlashLLA 算法"}) == (
+        "LLA",
+        "method",
+    )
 
 
 def paper(**fields) -> Paper:

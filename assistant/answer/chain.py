@@ -232,10 +232,15 @@ class AnswerService:
             )
             return
         if kind.kind == "compare":
-            yield from self.comparisons.stream(
-                result, kind.names, started=started, abstain=self._abstain
-            )
-            return
+            t0 = time.perf_counter()
+            resolved = self.comparisons.resolve(kind.names, state["standalone"])
+            timings["retrieval_s"] = time.perf_counter() - t0
+            if self.comparisons.worth_a_table(*resolved):
+                yield from self.comparisons.stream(
+                    result, resolved, started=started, abstain=self._abstain
+                )
+                return
+            result.kind = "single"  # "compared with Kling and Wan": benchmarks, not papers
         state = self._prepare.invoke(state)
         result.retrieved = list(state["hits"])
         sources: list[Source] = state["sources"]

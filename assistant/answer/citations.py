@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.grounding import ungrounded_numbers
-from assistant.answer.names import name_markers
+from assistant.answer.names import name_markers, name_subject
 from assistant.answer.result import Citation, Flag, Source
 from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
 from assistant.text.links import strip_urls
@@ -273,12 +273,15 @@ def check_citations(
         result.dropped_claims += check.ungrounded
         if not check.keep:
             continue
+        body = check.body
+        if len(check.cited) == 1:
+            body = name_subject(body, by_key[check.cited[0]].paper.display_name)
         markers: dict[int, str] = {}
         for k in check.cited:
             number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
             snippets.setdefault(k, _best_sentence(by_key[k], check.body))
             markers[k] = f"[{number}]"
-        out.append(_place_markers(check.body, markers, by_key, language))
+        out.append(_place_markers(body, markers, by_key, language))
 
     result.text = ("" if language == "zh" else " ").join(out).strip()
     result.citations = [

@@ -121,6 +121,18 @@ class Comparisons:
                 papers.append(found[0])
         return papers, unknown
 
+    def worth_a_table(self, papers: list[Paper], unknown: list[str]) -> bool:
+        """False when fewer than two names are papers and every other name is something the
+        papers mention (a benchmark, a baseline: "compared with Kling and Wan"): such a
+        question is about one paper. A name found nowhere still gets "no paper named X"."""
+        if len(papers) >= 2 or not unknown:
+            return True
+        return not all(self._mentioned(name) for name in unknown)
+
+    def _mentioned(self, name: str) -> bool:
+        terms = self.retriever.topic_terms(name).terms
+        return bool(terms) and all(term.papers for term in terms)
+
     def table(self, papers: list[Paper], language: str) -> list[list[str]]:
         header = ["", *(f"{p.display_name} [{n}]" for n, p in enumerate(papers, start=1))]
         rows = [header]
@@ -162,7 +174,7 @@ class Comparisons:
     def stream(
         self,
         result: AnswerResult,
-        names: list[str],
+        resolved: tuple[list[Paper], list[str]],
         *,
         started: float,
         abstain: Callable[[AnswerResult, float], AnswerResult],
@@ -170,9 +182,7 @@ class Comparisons:
     ) -> Iterator[AnswerEvent]:
         """The table as soon as it is composed, then the difference sentence, then the result."""
         lang = result.language
-        t0 = time.perf_counter()
-        papers, unknown = self.resolve(names, result.standalone_question)
-        result.timings["retrieval_s"] = time.perf_counter() - t0
+        papers, unknown = resolved
         result.unknown_names = unknown
         notes = [UNKNOWN[lang].format(name=name) for name in unknown]
         if not papers:

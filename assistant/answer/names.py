@@ -34,6 +34,21 @@ _LIST_GAP = re.compile(r"\s*(?:[,，、;；]\s*(?:and\s+|or\s+)?|and\s+|or\s+|�
 _NO_SPACE_AFTER = '(（["“，。、：；！？'
 
 
+# A sentence whose subject is a generic word for the one paper it cites: "The paper used …".
+_EN_SUBJECT = re.compile(r"^(?:the|this) (?:paper|work|study|method|approach)(?='s\b|\s)", re.I)
+_ZH_SUBJECT = re.compile(r"^(?:该|这篇|此|这项|本)(?:论文|文章|工作|研究|方法)|^本文")
+
+
+def name_subject(sentence: str, name: str) -> str:
+    """`sentence` with a generic subject ("The paper", "该论文") replaced by `name`; for a
+    sentence that cites one paper only, so the name is the paper it cites."""
+    stripped = sentence.lstrip()
+    match = _EN_SUBJECT.match(stripped) or _ZH_SUBJECT.match(stripped)
+    if not match:
+        return sentence
+    return sentence[: len(sentence) - len(stripped)] + name + stripped[match.end() :]
+
+
 def _used_as_name(before: str, after: str, previous_name_end: int | None) -> bool:
     """True when the marker between `before` and `after` stands where a name belongs
     (`previous_name_end`: where the last marker used as a name ended, in `before`)."""

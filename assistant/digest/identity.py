@@ -72,6 +72,8 @@ _EN_INTRO = re.compile(
     r"(?:called\s+|named\s+|dubbed\s+|termed\s+)?" + _NAME
 )
 _ZH_INTRO = re.compile(r"(?:提出|引入|推出|设计|构建|开发)([^，,。；;：:（(]{0,40})")
+# The short form after a spelled-out name: "提出Dual aDaptive Cache (d$^2$Cache)".
+_ZH_SHORT_FORM = re.compile(r"\s*[（(]\s*([A-Za-z0-9$^{}\-\+\.]{2,30})\s*[)）]")
 _EN_OUR = re.compile(
     r"\bour\s+" + _NAME + r"\s+(?:\d+(?:\.\d+)?B\s+)?"
     r"(?:model|framework|method|system|approach|agent|benchmark|algorithm)"
@@ -172,6 +174,10 @@ def method_name(*texts: str | None) -> str | None:
                     return candidate.rstrip(".-")
     for text in texts:
         for match in _ZH_INTRO.finditer(text or ""):
+            spelled_out = len(_TOKEN.findall(match.group(1))) > 1
+            short = _ZH_SHORT_FORM.match(text or "", match.end())
+            if spelled_out and short and _looks_like_name(short.group(1).replace("$", "")):
+                return short.group(1)
             for token in _TOKEN.findall(match.group(1)):
                 if _looks_like_name(token):
                     return token.rstrip(".-")

@@ -31,6 +31,8 @@ NAMES_FILE = "names.json"  # paper id -> name written by the model, beside diges
 
 _LATEX_COMMAND = re.compile(r"\\[a-zA-Z]+\{([^{}]*)\}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SUPERSCRIPT = re.compile(r"\^\{?(\d+)\}?")
+_SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 # Where a long title may be cut, most telling cut first.
 _TITLE_CUTS = (
     r"\s+(?:with|via|through|using)\s+",
@@ -51,10 +53,11 @@ _OWN_WORK = re.compile(r"^(?:we|this (?:paper|work|study)|in this (?:paper|work)
 
 
 def clean_latex(text: str) -> str:
-    """'$N$-gram' -> 'N-gram', '\\mathsf{NP}' -> 'NP'."""
+    """'$N$-gram' -> 'N-gram', '\\mathsf{NP}' -> 'NP', 'd$^2$Cache' -> 'd²Cache'."""
     previous = None
     while previous != text:
         previous, text = text, _LATEX_COMMAND.sub(r"\1", text)
+    text = _SUPERSCRIPT.sub(lambda m: m.group(1).translate(_SUPERSCRIPT_DIGITS), text)
     return text.replace("$", "").replace("\\", "")
 
 
