@@ -12,12 +12,12 @@ from assistant.index.identity import lexical_params
 from assistant.index.lexical import tokenize
 from assistant.retrieval.hits import PaperHit
 from assistant.retrieval.relevance import TopicCut
-from assistant.retrieval.topic import TermPapers, TopicTerms, topic_tokens
+from assistant.retrieval.topic import TermPapers, TopicTerms, TopicToken, topic_tokens
 
 SETTINGS = load_settings(env_file=None)
 
 
-def tokens_of(question: str) -> list[tuple[str, bool]]:
+def tokens_of(question: str) -> list[TopicToken]:
     params = lexical_params(SETTINGS)
     return topic_tokens(question, lambda text: tokenize(text, params))
 
@@ -43,18 +43,34 @@ def terms(total: int = 1000, **papers: set[str]) -> TopicTerms:
 
 
 def test_scaffolding_single_characters_and_compounds_are_not_topic() -> None:
-    words = [t for t, _ in tokens_of("这份摘要里有没有研究自动驾驶中激光雷达三维目标检测的论文？")]
+    words = [
+        t.term for t in tokens_of("这份摘要里有没有研究自动驾驶中激光雷达三维目标检测的论文？")
+    ]
     assert "激光" in words and "雷达" in words and "驾驶" in words
     assert "激光雷达" not in words  # made of "激光" and "雷达"
     assert not {"论文", "研究", "有没有", "摘要"} & set(words)
     assert all(len(w) > 1 for w in words)
-    english = [t for t, _ in tokens_of("Which papers in the digest report results on miniF2F?")]
+    english = [t.term for t in tokens_of("Which papers in the digest report results on miniF2F?")]
     assert english == ["minif2f"]
+    function_words = {
+        t.term for t in tokens_of("哪些论文涉及长上下文，比如改进它或者在上面做评测？")
+    }
+    assert not {"比如", "或者", "上面"} & function_words
 
 
 def test_words_in_parentheses_are_marked() -> None:
-    marked = dict(tokens_of("哪些论文在推箱子（Sokoban）类环境上评测智能体？"))
+    marked = {
+        t.term: t.in_parentheses
+        for t in tokens_of("哪些论文在推箱子（Sokoban）类环境上评测智能体？")
+    }
     assert marked["sokoban"] is True and marked["箱子"] is False
+
+
+def test_names_the_question_writes_are_marked() -> None:
+    named = {t.term: t.name_like for t in tokens_of("Which papers use GenEval or the Mamba model?")}
+    assert named == {"use": False, "geneval": True, "mamba": True, "model": False}
+    zh = {t.term: t.name_like for t in tokens_of("哪些论文在 GenEval 文生图基准上报告了结果？")}
+    assert zh["geneval"] is True and not any(v for k, v in zh.items() if k != "geneval")
 
 
 def test_coverage_weights_rare_terms_and_absent_ones_count() -> None:

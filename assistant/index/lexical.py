@@ -69,6 +69,11 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+def english_stem(word: str) -> str:
+    """The Snowball stem of an English word ("repeating" -> "repeat")."""
+    return _stemmer().stemWord(word)
+
+
 def fold(text: str) -> str:
     """Text as tokens are made from it: NFKC (full-width forms), lower case."""
     return unicodedata.normalize("NFKC", text).lower()
@@ -125,6 +130,10 @@ class LexicalIndex:
         if index.size:
             index._bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False)
         return index
+
+    def vocabulary(self) -> list[str]:
+        """Every token the index holds."""
+        return list(self._bm25.vocab_dict) if self.size else []
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """The BM25 score of every document for the query (zeros when nothing matches)."""

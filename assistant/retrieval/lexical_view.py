@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.index.lexical import LexicalIndex
+from assistant.index.lexical import LexicalIndex, english_stem
 from assistant.index.store import IndexStore
 from assistant.retrieval.hits import SearchFilters
 
@@ -47,6 +47,7 @@ class LexicalView:
         self.paper_ids = paper_ids
         self.fields = fields
         self.index = index
+        self._forms: dict[str, list[str]] | None = None  # English stem -> words, on first need
 
     @classmethod
     def open(cls, store: IndexStore) -> LexicalView:
@@ -191,6 +192,24 @@ class LexicalView:
             return frozenset()
         rows = np.unique(self._chunk_paper[scores > 0])
         return frozenset(self.paper_ids[i] for i in rows)
+
+    def papers_with_form(self, token: str) -> frozenset[str]:
+        """`papers_with`, or for an English word no chunk has as written, the papers with
+        another form of it ("repeating" -> "repeated", "repeat")."""
+        found = self.papers_with(token)
+        if found or not token.isascii():
+            return found
+        forms = self._english_forms().get(english_stem(token), ())
+        return frozenset().union(*(self.papers_with(form) for form in forms))
+
+    def _english_forms(self) -> dict[str, list[str]]:
+        if self._forms is None:
+            forms: dict[str, list[str]] = {}
+            for word in self.index.vocabulary():
+                if word.isascii() and word.isalpha():
+                    forms.setdefault(english_stem(word), []).append(word)
+            self._forms = forms
+        return self._forms
 
 
 def chroma_where(resolved: SearchFilters) -> dict | None:

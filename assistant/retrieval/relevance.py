@@ -43,8 +43,9 @@ class TopicCut:
     """Which papers a list answer names: retrieval evidence and the topic's terms
     (retrieval/topic.py) together, measured on the dev set's list questions.
 
-    The topic counts as present in the digest when a paper has enough of its key (rare)
-    terms or nearly all of its terms, or the best dense match is strong (and no key term
+    The topic counts as present in the digest when the question names a rare thing that
+    papers name too ("GenEval"), when a paper has enough of its key (rare) terms or nearly
+    all of its terms, or the best dense match is strong (and no key term
     is missing from the whole digest, or it is very strong). Papers are then ranked by
     their retrieval score (a share of the best) plus their key coverage, and kept while
     close to the first.
@@ -65,6 +66,8 @@ class TopicCut:
         if best_dense >= self.sure_similarity:
             return True
         keys = terms.rare(self.rare_share)
+        if keys.named():
+            return True  # "GenEval", "Mamba": a rare name the question gives, and papers have
         if keys.best_coverage(keys.papers()) >= self.min_key_coverage:
             return True
         if terms.best_coverage(h.paper.paper_id for h in pool) >= self.min_coverage:
@@ -77,7 +80,7 @@ class TopicCut:
         keys = terms.rare(self.rare_share)
         best = max((h.score for h in pool), default=0.0) or 1.0
         scores = {h.paper.paper_id: h.score / best for h in pool}
-        for pid in keys.papers():
+        for pid in sorted(keys.papers()):  # sorted: ties keep one order from run to run
             scores.setdefault(pid, 0.0)
         combined = sorted(
             ((score + self.key_weight * keys.coverage(pid), pid) for pid, score in scores.items()),

@@ -245,7 +245,7 @@ class Retriever:
         contain it."""
         view = self._current_view()
         tokens = topic_tokens(question, lambda text: tokenize(text, self._lexical))
-        return topic_terms(tokens, view.papers_with, len(view.paper_ids))
+        return topic_terms(tokens, view.papers_with_form, len(view.paper_ids))
 
     def hits_for(self, paper_ids: list[str], query: str) -> list[PaperHit]:
         """Hits for papers found outside a search (score 0): their real best dense
