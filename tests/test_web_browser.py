@@ -5,8 +5,10 @@ Skipped only when chromium is not installed (`make test` installs it).
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,8 +65,8 @@ def app_url(sample_index, tmp_path_factory):
     app.close()
 
 
-@pytest.fixture()
-def page(app_url):
+@contextmanager
+def browser_page(url: str):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -81,10 +83,16 @@ def page(app_url):
             ],
         )
         page = browser.new_page(viewport={"width": 1300, "height": 950})
-        page.goto(app_url[0])
+        page.goto(url)
         page.wait_for_selector("#question textarea")
         yield page
         browser.close()
+
+
+@pytest.fixture()
+def page(app_url):
+    with browser_page(app_url[0]) as opened:
+        yield opened
 
 
 def ask(page, question: str, answers_before: int) -> str:
@@ -213,3 +221,34 @@ def test_topic_summary_tab(page):
     assert page.locator("#summary-download").is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-summary.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def bundled_app_url(bundled_index, tmp_path_factory):
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("chromium is not installed (make test installs it)")
+    kept = tmp_path_factory.mktemp("browser-lists") / "conversations.sqlite3"
+    settings = load_settings({"web": {"port": free_port()}, "paths": {"conversations": str(kept)}})
+    model = ScriptedChatModel(script=["unused"])  # list lines are the papers' own sentences
+    service = AnswerService(settings, bundled_index.retriever, model, count_tokens=len)
+    app = build_app(settings, service, categories=[], backend_label="backend: fake")
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    yield f"http://127.0.0.1:{settings.web.port}"
+    app.close()
+
+
+def test_a_list_answer_shows_names_links_and_every_paper_in_the_sources(bundled_app_url):
+    with browser_page(bundled_app_url) as page:
+        answer = ask(page, "Which papers in the digest report experiments on miniF2F?", 0)
+        lines = [line for line in answer.splitlines() if re.match(r"^.+ \[\d+\][:：]", line)]
+        assert len(lines) == 4, answer  # the four papers whose text names miniF2F
+        cards = page.locator("#sources .da-card")
+        assert cards.count() == len(lines)
+        for n, line in enumerate(lines, start=1):
+            name = line.split(f" [{n}]", 1)[0].lstrip("•-* ")
+            assert name and name in cards.nth(n - 1).inner_text()
+            marker = page.locator("#chat .bot a", has_text=f"[{n}]").first
+            link = cards.nth(n - 1).locator("a.da-link").first
+            assert marker.get_attribute("href") == link.get_attribute("href")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-list.png"), full_page=True)
