@@ -43,6 +43,17 @@ def test_the_empty_slots_seen_before_are_counted(shown: str) -> None:
     assert has_empty_name_slot(shown)
 
 
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "GPTQ 从最后一维往前执行时，与格上最近向量问题的一个经典算法等价[1]。",
+        "- CPQS [7]：现有方法依赖预定义的指标,与目标模型的需求可能不匹配。",
+    ],
+)
+def test_a_clause_that_starts_with_a_conjunction_is_no_empty_slot(shown: str) -> None:
+    assert not has_empty_name_slot(shown)
+
+
 def test_an_answer_names_a_paper_by_its_display_name_without_the_twin_mark() -> None:
     assert names_a_paper("QuRL [1] rewards reasoning with rubrics.", ["QuRL (rubrics)"])
     assert not names_a_paper("A method rewards reasoning [1].", ["QuRL (rubrics)"])

@@ -13,6 +13,7 @@ from assistant.digest.naming import (
     apply_names,
     clean_latex,
     disambiguate,
+    phrase_name,
     title_name,
     untitled_name,
     valid_model_name,
@@ -51,6 +52,25 @@ def test_latex_debris_is_removed() -> None:
     assert clean_latex("$N$-gram novelty") == "N-gram novelty"
     assert clean_latex(r"tokenisation is $\mathsf{NP}$-complete") == "tokenisation is NP-complete"
     assert clean_latex("d$^2$Cache and $O(n^{2})$") == "d²Cache and O(n²)"
+
+
+@pytest.mark.parametrize(
+    ("tldr", "name"),
+    [
+        ("Propose twin test framework to study off-trajectory reasoning.", "Twin test framework"),
+        (
+            "Find a training-free sampling algorithm that elicits it.",
+            "Training-free sampling algorithm",
+        ),
+        ("Study best-of-N for LLMs where the verifier is noisy.", "Best-of-N for LLMs"),
+        (
+            "Examines the exploration trade-off in RL for LLMs.",
+            "Exploration trade-off in RL for LLMs",
+        ),
+    ],
+)
+def test_a_tldr_written_as_an_instruction_names_its_object(tldr: str, name: str) -> None:
+    assert phrase_name(tldr) == name
 
 
 def test_a_spelled_out_name_gives_way_to_its_short_form() -> None:

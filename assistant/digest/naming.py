@@ -50,6 +50,20 @@ _PREDICATE = re.compile(
     re.I,
 )
 _OWN_WORK = re.compile(r"^(?:we|this (?:paper|work|study)|in this (?:paper|work),?\s*we)\s+", re.I)
+# A TL;DR written as an instruction ("Propose a …", "Study the …", "Find that …"): the
+# verb and the article go, the object is the work.
+_LEAD_VERB = re.compile(
+    r"^(?:[a-z]+ly\s+)?(?:propose[sd]?|present[sd]?|introduce[sd]?|stud(?:y|ies|ied)|"
+    r"investigate[sd]?|analy[sz]e[sd]?|examine[sd]?|explore[sd]?|find(?:s)?|train[sd]?|"
+    r"design[sd]?|develop[sd]?|build[sd]?|show[sd]?|demonstrate[sd]?|evaluate[sd]?)"
+    r"(?:\s+that)?\s+(?:(?:a|an|the)\s+)?",
+    re.I,
+)
+# Where the object ends: a relative clause, a purpose, a manner.
+_OBJECT_END = re.compile(r"\s+(?:that|which|where|when|whose|to|as|by|via|using|so)\s", re.I)
+_TRAILING_WORD = re.compile(
+    r"(?:\s+(?:and|or|of|for|in|on|with|the|a|an|from|at|into|over|than)\b)+$", re.I
+)
 
 
 def clean_latex(text: str) -> str:
@@ -99,9 +113,16 @@ def phrase_name(*texts: str | None) -> str | None:
             continue
         first = _SENTENCE_END.split(clean_latex(text).strip(), maxsplit=1)[0]
         first = _OWN_WORK.sub("", re.sub(r"\s*\([^)]*\)", "", first))
-        match = _PREDICATE.search(first)
-        head = first[: match.start()] if match else first
-        name = clip(head)
+        instructed = _LEAD_VERB.match(first)
+        if instructed and not instructed.group(0).rstrip().lower().endswith(" that"):
+            first = first[instructed.end() :]
+            end = _OBJECT_END.search(first)
+            head = first[: end.start()] if end else first
+        else:  # a statement, or a finding ("Find that LLMs are …"): its subject
+            first = first[instructed.end() :] if instructed else first
+            match = _PREDICATE.search(first)
+            head = first[: match.start()] if match else first
+        name = _TRAILING_WORD.sub("", clip(head))
         if len(name.split()) >= 2:
             return name[0].upper() + name[1:]
     return None

@@ -102,7 +102,7 @@ _EMPTY_SLOT = re.compile(
     r"\b(?:in|by|from|of|and|with|than|see|both|between|including)\s*(?=[.,;:!?)]|$)"
     r"|\S[ \t]{2,}\S"
     r"|(?:^|[.!?]\s+)(?:[Pp]roposes|[Ii]ntroduces|[Pp]resents|[Ss]tudies|[Ss]cales)\b"
-    r"|(?:^|[，。；：,.;:])\s*(?:和|与|及|、)"
+    r"|(?:^|[，。；：,.;:])\s*(?:和|与|及|、)(?=\s|[，。；：]|$)"  # not "，与格上…等价"
     r"|(?:和|与|及|、|在)\s*(?:[，。；：]|研究了|提出了|中[，。])"
 )
 
