@@ -34,8 +34,17 @@ from assistant.text.sentences import split_sentences, strip_label
 from assistant.text.terms import terms
 
 # Sections that say what a paper does, preferred for a one-line note.
-_TELLING = {"tldr": 0.3, "problem": 0.25, "method": 0.25, "contribution": 0.2, "summary": 0.1}
+# The problem field says what was missing before, not what the paper does: a small weight.
+_TELLING = {"tldr": 0.3, "method": 0.3, "contribution": 0.25, "summary": 0.1, "problem": 0.05}
 _MAX_CHARS = 260
+# A sentence about the paper's own work reads better in a list than one about the gap it
+# fills ("Existing methods …", "现有方法…").
+_OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study))\b|提出|设计|引入|构建|实现了", re.I)
+_BACKGROUND = re.compile(
+    r"^(?:existing|current|recent|while|although|however|despite|现有|目前|当前|尽管)", re.I
+)
+# An enumerator left at the end of a field's sentence ("…丢弃策略;2.").
+_TRAILING_ENUMERATOR = re.compile(r"[;；,，]?\s*\(?\d{1,2}[.)、]$")
 
 
 @dataclass
@@ -52,10 +61,13 @@ def own_sentence(topic: str, chunks: list[ChunkHit], language: str) -> str | Non
     for position, chunk in enumerate(chunks):
         for sentence in split_sentences(chunk.text):
             sentence = clean_latex(strip_label(sentence)).strip()
+            sentence = _TRAILING_ENUMERATOR.sub("", sentence)
             if len(sentence) < 12 or detect_language(sentence) != language:
                 continue
             overlap = len(wanted & terms(sentence)) / (len(wanted) or 1)
             score = overlap + _TELLING.get(chunk.section, 0.0) - 0.01 * position
+            score += 0.2 * bool(_OWN_WORK.search(sentence))
+            score -= 0.2 * bool(_BACKGROUND.match(sentence))
             if score > best_score:
                 best, best_score = sentence, score
     if best is None:
