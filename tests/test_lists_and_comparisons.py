@@ -9,6 +9,7 @@ import pytest
 
 from assistant.answer.chain import AnswerService
 from assistant.config import load_settings
+from assistant.digest.naming import clean_latex
 from assistant.fakes import ScriptedChatModel
 from assistant.present.markdown import answer_markdown
 
@@ -27,8 +28,9 @@ def service(bundled_index):
 
 
 def paper_text(paper) -> str:
+    """The paper's text as notes quote it (LaTeX written out: "d$^2$Cache" -> "d²Cache")."""
     parts = [paper.summary_zh, paper.tldr, paper.abstract, *paper.sections.values()]
-    return " ".join(p for p in parts if p)
+    return clean_latex(" ".join(p for p in parts if p))
 
 
 def test_a_list_question_gets_one_line_per_paper_from_its_own_text(service) -> None:
