@@ -215,3 +215,30 @@ def test_cross_lingual_questions_need_the_other_language(questions, digest):
                         f"{q['id']}: {fact!r} is in the Chinese text of {paper.paper_id}"
                     )
     assert not problems, "\n".join(problems)
+
+
+def test_near_misses_name_a_real_paper_and_what_it_does_not_say(questions, digest):
+    """Near misses: a real paper (`near_paper`), asked for a detail its text lacks (`missing`)."""
+    near = [q for q in questions if "near_paper" in q]
+    assert len(near) >= 24, len(near)
+    per_lang = Counter(q["lang"] for q in near)
+    assert per_lang["zh"] >= 10 and per_lang["en"] >= 10, per_lang
+    problems = []
+    for q in questions:
+        if "missing" in q and "near_paper" not in q:
+            problems.append(f"{q['id']}: 'missing' without near_paper")
+    for q in near:
+        if q["type"] != "unanswerable":
+            problems.append(f"{q['id']}: near_paper on a {q['type']} question")
+        if q["gold"] != [] or q["answer_facts"]:
+            problems.append(f"{q['id']}: a near miss has gold [] and no answer facts")
+        ref = q["near_paper"]
+        paper = digest.get(ref) if isinstance(ref, str) else None
+        if paper is None or paper.paper_id != ref:
+            problems.append(f"{q['id']}: near_paper {ref!r} is not a paper id of the digest")
+        missing = q.get("missing")
+        if not isinstance(missing, str) or not missing.strip() or CJK.search(missing):
+            problems.append(f"{q['id']}: 'missing' must be a short English phrase")
+        if not q.get("note"):
+            problems.append(f"{q['id']}: a near miss needs a note saying what the text gives")
+    assert not problems, "\n".join(problems)
