@@ -40,5 +40,8 @@ class RecordingSearch:
     def hits_for(self, paper_ids: list[str], query: str) -> list:
         return self.inner.hits_for(paper_ids, query)
 
+    def similarities(self, query: str, texts: list[str]) -> list[float]:
+        return self.inner.similarities(query, texts)
+
     def categories(self) -> list[str]:
         return self.inner.categories()

@@ -181,6 +181,7 @@ class AnswerService:
             budget,
             self.count_tokens,
             paper_cap=self.settings.answer.paper_tokens,
+            similarity=self.retriever.similarities,
         )
 
     def _too_weak(self, hits: Sequence[Any]) -> bool:

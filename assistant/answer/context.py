@@ -24,7 +24,7 @@ SECTION_NAMES = {**SECTION_LABELS, "summary": "摘要", "tldr": "TL;DR", "abstra
 _NUMERIC_QUESTION = re.compile(
     r"多少|几|百分|比例|提升|提高|降低|准确率|分数|得分|倍|规模|参数量|数据集|"
     r"how many|how much|what percentage|percent|score|accuracy|speed-?up|faster|"
-    r"improv|reduc|size|number|\d",
+    r"improv|reduc|size|number|(?<![A-Za-z\-])\d",  # not a name's digit: "s1", "GPT-4o"
     re.I,
 )
 _METHOD_QUESTION = re.compile(
@@ -33,6 +33,12 @@ _METHOD_QUESTION = re.compile(
 # A sentence far below the paper's best one is left out once a few are in.
 MIN_RELATIVE_SCORE = 0.3
 MIN_SENTENCES = 3
+# Weight of the embedder's similarity for the sentences of a paper written only in the
+# other language: "budget forcing" shares no word with "预算强制算法", but the meaning is close.
+CROSS_WEIGHT = 1.0
+# Papers (by rank) whose other-language sentences are scored by meaning: the embedder costs
+# about 40 ms a sentence here, so only the first ones.
+CROSS_PAPERS = 2
 # Share of the budget for the paper at each rank (renormalised to the papers present).
 _RANK_SHARES = (0.36, 0.24, 0.16, 0.12, 0.12)
 
@@ -90,8 +96,11 @@ def select_sentences(
     chunks: Sequence[Any],
     budget: int,
     count_tokens: Callable[[str], int],
+    similarity: Callable[[str, list[str]], list[float]] | None = None,
 ) -> tuple[str, list[str]]:
-    """The best sentences of one paper within `budget` tokens, in document order."""
+    """The best sentences of one paper within `budget` tokens, in document order.
+    `similarity` (question, sentences) -> meaning scores, for sentences in the other
+    language."""
     q_terms = terms(question)
     numeric = bool(_NUMERIC_QUESTION.search(question))
     method = bool(_METHOD_QUESTION.search(question))
@@ -100,6 +109,13 @@ def select_sentences(
     units = _units(chunks)
     for unit in units:
         unit.score = _score(unit, q_terms, numeric, method, lang, matched)
+    same_language = [detect_language(u.text) == lang for u in units]
+    if similarity is not None and units and not any(same_language):
+        # Nothing to match words with (an English question, a paper summarised only in
+        # Chinese): the sentences are scored by meaning.
+        closeness = similarity(question, [u.text for u in units])
+        for unit, close in zip(units, closeness, strict=True):
+            unit.score += CROSS_WEIGHT * max(0.0, close)
 
     chosen: list[_Unit] = []
     used = 0
@@ -135,9 +151,11 @@ def build_sources(
     budget: int,
     count_tokens: Callable[[str], int],
     paper_cap: int | None = None,
+    similarity: Callable[[str, list[str]], list[float]] | None = None,
 ) -> list[Source]:
     """Numbered sources for the prompt, one per retrieved paper, within `budget` tokens
-    (and `paper_cap` tokens per paper)."""
+    (and `paper_cap` tokens per paper); `similarity` scores the first papers' sentences in
+    the other language by meaning."""
     shares = _RANK_SHARES[: len(hits)]
     total = sum(shares) or 1.0
     sources: list[Source] = []
@@ -148,8 +166,9 @@ def build_sources(
         if paper_cap is not None:
             paper_budget = min(paper_budget, paper_cap)
         text, chunk_ids = select_sentences(
-            question, hit, chunks_of(hit.paper.paper_id), paper_budget, count_tokens
-        )
+            question, hit, chunks_of(hit.paper.paper_id), paper_budget, count_tokens,
+            similarity if key <= CROSS_PAPERS else None,
+        )  # fmt: skip
         spare = max(
             0, int(budget * share / total) + spare - count_tokens(header) - 3 - count_tokens(text)
         )

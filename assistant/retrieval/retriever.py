@@ -269,6 +269,18 @@ class Retriever:
             hits.append(PaperHit(paper, 0.0, similarity, 0.0, chunks[:per_paper]))
         return hits
 
+    def similarities(self, query: str, texts: list[str]) -> list[float]:
+        """The embedder's cosine similarity of `query` to each text (sentences a context is
+        chosen from, when they are in the other language and share no words with it)."""
+        if not texts:
+            return []
+        query_vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        rows = np.asarray(self.embeddings.embed_documents(texts), dtype=np.float32)
+        norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
+        return [
+            float(x) for x in rows @ query_vector / norms / (np.linalg.norm(query_vector) or 1.0)
+        ]
+
     # --- papers and chunks ------------------------------------------------------------------
 
     def chunks_of(self, paper_id: str) -> list[ChunkHit]:
