@@ -37,6 +37,7 @@ def test_recorded_answers_get_their_names(case) -> None:
         "This can be found in .",
         "具体来说,  提出了一种方法[1]。",
         "Proposes a new method for cache eviction [1].",
+        "AIME24 上达到 89.0% 的 4B 模型是基于 中的基座模型训练的[1]。",
     ],
 )
 def test_the_empty_slots_seen_before_are_counted(shown: str) -> None:

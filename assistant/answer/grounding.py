@@ -33,6 +33,20 @@ _GENERIC = frozenset(
 )
 _CLAUSE_BREAK = re.compile(r"[,;，；、]|\band\b|\bwhile\b|\bwhereas\b|和|而|以及")
 
+# What a question can ask of a number that a source's number next to it may not be: an
+# absolute value (the source gives a gain), one subset's value (the source gives an average),
+# a pass@k for one k.
+_ASKS_ABSOLUTE = re.compile(r"绝对|\babsolute\b", re.I)
+_RELATIVE = re.compile(
+    r"高出|提升|提高|增加|增长|相对|超出|超过|领先|\brelative\b|\bgains?\b|improv|"
+    r"\bhigher than\b|\boutperform|\bby\b|\bover\b",
+    re.I,
+)
+_ASKS_ONE_PART = re.compile(r"单在|仅在|单独|单项|单个|\balone\b|\bonly on\b|\bindividual", re.I)
+_AVERAGE = re.compile(r"平均|总体|整体|\baverage\b|\bmean\b|\boverall\b|\bacross\b", re.I)
+_PASS_AT = re.compile(r"pass@(\d+)", re.I)
+_INTERROGATIVE = re.compile(r"多少|几|什么|哪|\bwhat\b|\bhow\b|\bwhich\b", re.I)
+
 
 def _keys(text: str, exclude: set[str]) -> set[str]:
     return {n.lower() for n in names_in(text)} | (terms(text) - _GENERIC - exclude)
@@ -72,6 +86,43 @@ def _same_thing(
     return bool(claim_keys & keys or claim_concepts & concepts)
 
 
+def _asked_part(question: str) -> str:
+    """The words around the question word ("… 模型 F1 分数是多少", "what F1 does …"): a metric
+    named further away only describes the paper ("调到最高正确性的那个模型")."""
+    found = list(_INTERROGATIVE.finditer(question))
+    if not found:
+        return question
+    last = found[-1] if re.search(r"[\u4e00-\u9fff]", question) else found[0]
+    part = question[max(0, last.start() - 16) : last.end() + 40]
+    return part if concepts_in(part) & METRICS else question
+
+
+def _says_what_was_asked(question: str, holder: str, number: Number) -> bool:
+    """False when the source sentence states the number as something else than the question
+    asks: another metric ("F1" asked, "准确率达 98.2%" stated), a gain for an absolute value,
+    an average for one benchmark's value, Pass@32 for Pass@1."""
+    at = next((m for m in numbers(holder) if same_quantity(number, m)), None)
+    if at is None:
+        return True
+    if re.search(r"[\u4e00-\u9fff]", holder):
+        near = holder[max(0, at.start - 24) : at.end + 8]  # Chinese: characters, not words
+        lead = holder[max(0, at.start - 48) : at.start]
+    else:
+        near = _near(holder, at, words=8)
+        lead = " ".join(holder[: at.start].split()[-20:])  # "relative gains of a, b and c"
+    asked = _asked_part(question)
+    asked_metrics = concepts_in(asked) & METRICS
+    stated_metrics = concepts_in(near) & METRICS
+    if asked_metrics and stated_metrics and not asked_metrics & stated_metrics:
+        return False
+    asked_k, stated_k = set(_PASS_AT.findall(asked)), set(_PASS_AT.findall(near))
+    if asked_k and stated_k and not asked_k & stated_k:
+        return False
+    if _ASKS_ABSOLUTE.search(question) and _RELATIVE.search(lead + near):
+        return False
+    return not (_ASKS_ONE_PART.search(question) and _AVERAGE.search(lead + near))
+
+
 def ungrounded_numbers(
     sentence: str,
     source_texts: Sequence[str],
@@ -91,7 +142,12 @@ def ungrounded_numbers(
     for number in numbers(sentence):
         if is_stated(number, asked):
             continue  # the question gave it
-        stating = [s for s, found in holder_numbers if any(same_quantity(number, m) for m in found)]
+        stating = [
+            s
+            for s, found in holder_numbers
+            if any(same_quantity(number, m) for m in found)
+            and _says_what_was_asked(question, s, number)
+        ]
         if not stating:
             out.append(number)
             continue

@@ -20,7 +20,8 @@ _EN_BEFORE_NAME = frozenset(
     "as vs versus among whereas while but also e.g i.e namely are is was were".split()
 )
 _ZH_BEFORE_NAME = ("和", "与", "及", "或", "、", "由", "在", "如", "像", "是", "有", "比", "对",
-                   "被", "即", "而", "例如", "比如", "包括", "其中", "以及", "还有")  # fmt: skip
+                   "被", "即", "而", "基于", "例如", "比如", "包括", "其中", "以及",
+                   "还有")  # fmt: skip
 # Generic words standing in for a name: replaced by it.
 _EN_STAND_IN = re.compile(
     r"(?:\b(?:the|this|that|a)\s+)?\b(?:paper|work|study|source|article|document)\s*$", re.I

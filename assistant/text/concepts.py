@@ -18,6 +18,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "tokens": ("token", "tokens", "词元"),
     "gpu_hours": ("gpu hours", "gpu-hours", "gpu 小时", "gpu小时"),
     "accuracy": ("accuracy", "准确率", "正确率", "精度", "准确度"),
+    "correctness": ("correctness", "正确性"),
     "f1": ("f1",),
     "bleu": ("bleu",),
     "rouge": ("rouge",),
@@ -60,7 +61,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
 }
 # A metric: what a number "is". Two claims about different metrics never ground each other.
 METRICS = frozenset({
-    "accuracy", "f1", "bleu", "rouge", "pass_at_k", "win_rate", "score", "error", "latency",
+    "accuracy", "correctness", "f1", "bleu", "rouge", "pass_at_k", "win_rate", "score", "error",
+    "latency",
     "throughput", "speedup", "memory", "cost",
 })
 # fmt: on

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 
 _NUMBER = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*)\s*(%|％|倍|x|×|亿|万|千|百万|billion|million|thousand|[kKmMbB](?![a-zA-Z]))?"
+    # Not inside a name ("GPT4", "s1", "v2.5"), but right after a Chinese character ("是8%").
+    r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)\s*(%|％|倍|x|×|亿|万|千|百万|billion|million|thousand|[kKmMbB](?![a-zA-Z]))?"
 )
 _SCALE = {
     "亿": 1e8,

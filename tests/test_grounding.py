@@ -1,0 +1,105 @@
+"""A number stands only where a source states it as what the question asks
+(answer/grounding.py): the near misses of the dev set, where the model gave a figure of
+the right paper as an answer to another question."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.grounding import ungrounded_numbers
+
+BORROWED = [
+    # an absolute value asked, a gain stated
+    (
+        "FinSeer 在 BIGDATA22 上的准确率绝对值是8%。",
+        "FinSeer 超越现有检索方法，在 BIGDATA22 上的准确率高出 8%，"
+        "并能检索出更具影响力的时间序列。",
+        "它的检索器 FinSeer 在 BIGDATA22 上的准确率绝对值是多少？",
+    ),
+    (
+        "The absolute average accuracy achieved by EEPO with Qwen3-8B-Base is 10.4%.",
+        "EEPO outperforms GRPO, achieving average relative gains of 24.3% on Qwen2.5-3B and "
+        "10.4% on Qwen3-8B-Base.",
+        "What absolute average accuracy does EEPO reach on Qwen3-8B-Base?",
+    ),
+    # one part asked, an average stated
+    (
+        "GPT-4o 在高层次语义任务上的得分仅为 28.9%。",
+        "MLLMs 在高层次任务上表现出色但在低层次操作方面表现较差，"
+        "最佳模型 GPT-4o 的平均得分仅为 28.9%。",
+        "那个基准里，GPT-4o 单在高层次任务上的得分是多少？",
+    ),
+    # another metric, or another k
+    (
+        "SvS 方法在 Pass@1 上的提升为 22.8%。",
+        "在 AIME24 和 AIME25 等 12 个推理基准数据集上进行实验,并在 Pass@32 上获得最高 22.8% 提升。",
+        "SvS 方法在 AIME24 上的 Pass@1 提升了多少？",
+    ),
+    (
+        "检测的 F1 分数是98.2%。",
+        "模型在检测准确率达98.2%、定位交并比36.0%的指标上刷新SOTA。",
+        "FakeXplainer 检测的 F1 分数是多少？",
+    ),
+    (
+        "Llama3-70B 模型 F1 分数是 87%。",
+        "通过HALT方法将Llama3-70B模型的正确性从51%提升至87%,同时保持53%的回答完整性。",
+        "调到最高正确性的那个 Llama3-70B 模型 F1 分数是多少？",
+    ),
+    # a number glued to a Chinese character is a number too
+    (
+        "TrimR 一共用了16张卡。",
+        "TrimR 在昇腾 NPU 上进行了大批量推理评测。",
+        "TrimR 一共用了多少张卡？",
+    ),
+]
+
+STATED = [
+    (
+        "KVZip reduces memory by 3.4x.",
+        "KVZip reduces KV cache memory by 3.4x on LongBench.",
+        "How much memory does KVZip save?",
+    ),
+    (
+        "FinSeer 在 BIGDATA22 上的准确率高出 8%。",
+        "FinSeer 在 BIGDATA22 上的准确率高出 8%。",
+        "FinSeer 在 BIGDATA22 上的准确率比现有方法高多少？",
+    ),
+    (
+        "ReMix 的平均 Pass@1 为 52.10%。",
+        "ReMix achieves an average Pass@1 accuracy of 52.10% across five benchmarks.",
+        "ReMix 的平均 Pass@1 是多少？",
+    ),
+    (
+        "该模型在 MATH 上达到了94.8%。",
+        "在 MATH 上达到了 94.8% 的准确率。",
+        "它在 MATH 上的准确率是多少？",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "source", "question"), BORROWED)
+def test_a_figure_stated_as_something_else_is_not_grounded(sentence, source, question) -> None:
+    assert ungrounded_numbers(sentence, [source], question)
+
+
+@pytest.mark.parametrize(("sentence", "source", "question"), STATED)
+def test_a_figure_stated_as_asked_is_grounded(sentence, source, question) -> None:
+    assert ungrounded_numbers(sentence, [source], question) == []
+
+
+def test_a_gain_named_before_a_list_of_figures_covers_each_of_them() -> None:
+    source = (
+        "Across five reasoning benchmarks, EEPO outperforms GRPO, achieving average relative "
+        "gains of 24.3\\% on Qwen2.5-3B, 33.0\\% on Llama3.2-3B-Instruct, and 10.4\\% on "
+        "Qwen3-8B-Base."
+    )
+    question = "What absolute average accuracy does EEPO, the RLVR method, reach with Qwen3-8B?"
+    answer = "The absolute average accuracy of EEPO with Qwen3-8B-Base is 10.4%."
+    assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["10.4%"]
+
+
+def test_the_metric_asked_is_the_one_the_question_asks_for_not_one_describing_the_paper() -> None:
+    source = "通过HALT方法将Llama3-70B模型的正确性从51%提升至87%,同时保持53%的回答完整性。"
+    question = "让模型只部分作答的 HALT 方法，调到最高正确性的那个 Llama3-70B 模型 F1 分数是多少？"
+    answer = "调到最高正确性的 Llama3-70B 模型 F1 分数是 87%。"
+    assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["87%"]
