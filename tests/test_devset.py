@@ -232,13 +232,21 @@ def test_near_misses_name_a_real_paper_and_what_it_does_not_say(questions, diges
             problems.append(f"{q['id']}: near_paper on a {q['type']} question")
         if q["gold"] != [] or q["answer_facts"]:
             problems.append(f"{q['id']}: a near miss has gold [] and no answer facts")
-        ref = q["near_paper"]
-        paper = digest.get(ref) if isinstance(ref, str) else None
-        if paper is None or paper.paper_id != ref:
-            problems.append(f"{q['id']}: near_paper {ref!r} is not a paper id of the digest")
-        missing = q.get("missing")
-        if not isinstance(missing, str) or not missing.strip() or CJK.search(missing):
-            problems.append(f"{q['id']}: 'missing' must be a short English phrase")
-        if not q.get("note"):
-            problems.append(f"{q['id']}: a near miss needs a note saying what the text gives")
+        problems += near_miss_problems(q, digest)
     assert not problems, "\n".join(problems)
+
+
+def near_miss_problems(q: dict, digest: DigestLoad) -> list[str]:
+    """What is wrong with a near miss's own fields: its paper, `missing`, `note` (shared
+    with the held-out set's test)."""
+    problems = []
+    ref = q["near_paper"]
+    paper = digest.get(ref) if isinstance(ref, str) else None
+    if paper is None or paper.paper_id != ref:
+        problems.append(f"{q['id']}: near_paper {ref!r} is not a paper id of the digest")
+    missing = q.get("missing")
+    if not isinstance(missing, str) or not missing.strip() or CJK.search(missing):
+        problems.append(f"{q['id']}: 'missing' must be a short English phrase")
+    if not q.get("note"):
+        problems.append(f"{q['id']}: a near miss needs a note saying what the text gives")
+    return problems

@@ -16,7 +16,17 @@ import pytest
 from assistant.digest import DigestLoad, load_digests
 from assistant.evals.questions import load_question_set
 from tests.conftest import BUNDLED, ROOT
-from tests.test_devset import CJK, DEV_SET, LANGS, REQUIRED, TYPES, _fold, _paper_text, _read
+from tests.test_devset import (
+    CJK,
+    DEV_SET,
+    LANGS,
+    REQUIRED,
+    TYPES,
+    _fold,
+    _paper_text,
+    _read,
+    near_miss_problems,
+)
 
 HELDOUT = ROOT / "evals" / "heldout.jsonl"
 ID_FORMAT = re.compile(r"h\d{3}")
@@ -137,13 +147,7 @@ def test_near_misses_name_a_real_paper_and_what_it_does_not_say(questions, diges
         if "near_paper" in q and q["type"] != "unanswerable":
             problems.append(f"{q['id']}: near_paper on a {q['type']} question")
     for q in near:
-        if not isinstance(q["near_paper"], str) or digest.get(q["near_paper"]) is None:
-            problems.append(f"{q['id']}: near_paper {q['near_paper']!r} is not a paper")
-        missing = q.get("missing")
-        if not isinstance(missing, str) or not missing.strip() or CJK.search(missing):
-            problems.append(f"{q['id']}: 'missing' must be a short English phrase")
-        if not q.get("note"):
-            problems.append(f"{q['id']}: a near miss needs a note saying what the text gives")
+        problems += near_miss_problems(q, digest)
     assert not problems, "\n".join(problems)
 
 
