@@ -32,3 +32,27 @@ def test_declines_are_recognised(text: str) -> None:
 )
 def test_answers_are_not_declines(text: str) -> None:
     assert not model_declined(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The learning rate used to pre-train the YuLan-Mini model was [1] and the batch size "
+        "was [1].",
+        "LIMO 在 GPQA 上的准确率是[1]。",
+    ],
+)
+def test_a_marker_where_a_value_belongs_is_a_decline(text: str) -> None:
+    assert model_declined(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The model with the best accuracy on GPQA is [1].",
+        "The paper that reports the learning rate is [1].",
+        "提出该方法的论文是[1]。",
+    ],
+)
+def test_a_marker_where_a_paper_belongs_is_an_answer(text: str) -> None:
+    assert not model_declined(text)

@@ -103,3 +103,14 @@ def test_the_metric_asked_is_the_one_the_question_asks_for_not_one_describing_th
     question = "让模型只部分作答的 HALT 方法，调到最高正确性的那个 Llama3-70B 模型 F1 分数是多少？"
     answer = "调到最高正确性的 Llama3-70B 模型 F1 分数是 87%。"
     assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["87%"]
+
+
+def test_a_figure_for_another_benchmark_is_not_grounded() -> None:
+    source = "LIMO 在 AIME24 上达到 57.1% 的准确率，在 MATH500 上达到 94.8%。"
+    question = "LIMO 在 GPQA 上的准确率是多少？"
+    answer = "LIMO 在 GPQA 上的准确率是 57.1%。"
+    assert [
+        n.written for n in ungrounded_numbers(answer, [source], question, exclude={"limo"})
+    ] == ["57.1%"]
+    asked_right = "LIMO 在 AIME24 上的准确率是多少？"
+    assert ungrounded_numbers("LIMO 在 AIME24 上达到 57.1%。", [source], asked_right) == []

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from assistant.text.concepts import METRICS, concepts_in
 from assistant.text.numbers import Number, is_stated, numbers, same_quantity
 from assistant.text.sentences import split_sentences
-from assistant.text.terms import names_in, terms
+from assistant.text.terms import NAME, names_in, terms
 
 # Words that say nothing about what a number measures.
 _GENERIC = frozenset(
@@ -86,21 +86,39 @@ def _same_thing(
     return bool(claim_keys & keys or claim_concepts & concepts)
 
 
-def _asked_part(question: str) -> str:
-    """The words around the question word ("… 模型 F1 分数是多少", "what F1 does …"): a metric
-    named further away only describes the paper ("调到最高正确性的那个模型")."""
+def _asked_span(question: str) -> tuple[int, int]:
+    """Where the question asks for the number: the words around its question word ("… 在
+    GPQA 上的准确率是多少", "what F1 does …"); what is named further away only describes the
+    paper ("调到最高正确性的那个模型")."""
     found = list(_INTERROGATIVE.finditer(question))
     if not found:
-        return question
+        return 0, len(question)
     last = found[-1] if re.search(r"[\u4e00-\u9fff]", question) else found[0]
-    part = question[max(0, last.start() - 16) : last.end() + 40]
+    return max(0, last.start() - 16), last.end() + 40
+
+
+def _asked_part(question: str) -> str:
+    """The asked span, or the whole question when that span names no metric."""
+    start, end = _asked_span(question)
+    part = question[start:end]
     return part if concepts_in(part) & METRICS else question
 
 
-def _says_what_was_asked(question: str, holder: str, number: Number) -> bool:
+def _asked_names(question: str) -> set[str]:
+    """The names (benchmarks, models) in the asked span, whole words."""
+    start, end = _asked_span(question)
+    return {
+        m.group(0).lower() for m in NAME.finditer(question) if m.end() > start and m.start() < end
+    }
+
+
+def _says_what_was_asked(
+    question: str, holder: str, number: Number, exclude: set[str] = frozenset()
+) -> bool:
     """False when the source sentence states the number as something else than the question
-    asks: another metric ("F1" asked, "准确率达 98.2%" stated), a gain for an absolute value,
-    an average for one benchmark's value, Pass@32 for Pass@1."""
+    asks: another metric ("F1" asked, "准确率达 98.2%" stated), another benchmark ("GPQA"
+    asked, "AIME24 上达到 57.1%" stated), a gain for an absolute value, an average for one
+    benchmark's value, Pass@32 for Pass@1. `exclude`: the papers' own names."""
     at = next((m for m in numbers(holder) if same_quantity(number, m)), None)
     if at is None:
         return True
@@ -115,6 +133,10 @@ def _says_what_was_asked(question: str, holder: str, number: Number) -> bool:
     stated_metrics = concepts_in(near) & METRICS
     if asked_metrics and stated_metrics and not asked_metrics & stated_metrics:
         return False
+    asked_names = _asked_names(question) - exclude
+    stated_names = {n.lower() for n in names_in(near)} - exclude
+    if asked_names and stated_names and not any(n in holder.lower() for n in asked_names):
+        return False  # a figure for another benchmark or model
     asked_k, stated_k = set(_PASS_AT.findall(asked)), set(_PASS_AT.findall(near))
     if asked_k and stated_k and not asked_k & stated_k:
         return False
@@ -135,6 +157,7 @@ def ungrounded_numbers(
     `exclude`: terms that identify the papers (their names), which say nothing about what
     a number measures."""
     excluded = set(exclude)
+    excluded_lower = {e.lower() for e in excluded}
     asked = numbers(question)
     holders = [s for text in source_texts for s in split_sentences(text)]
     holder_numbers = [(s, numbers(s)) for s in holders]
@@ -146,7 +169,7 @@ def ungrounded_numbers(
             s
             for s, found in holder_numbers
             if any(same_quantity(number, m) for m in found)
-            and _says_what_was_asked(question, s, number)
+            and _says_what_was_asked(question, s, number, excluded_lower)
         ]
         if not stating:
             out.append(number)

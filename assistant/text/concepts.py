@@ -57,6 +57,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
                  "gain", "gains", "boost", "boosts", "higher", "more", "提升", "提高", "增加",
                  "增长", "超过", "高出"),
     "size": ("size", "规模"),
+    "hyperparameters": ("learning rate", "batch size", "weight decay", "warmup", "学习率",
+                        "批大小", "批量大小", "批次大小", "权重衰减"),
     "year": ("year", "years", "年"),
 }
 # A metric: what a number "is". Two claims about different metrics never ground each other.
