@@ -69,6 +69,16 @@ def test_urls_written_by_the_model_are_removed_and_counted(service):
     assert "See  for more" not in result.answer  # a sentence that only pointed at a link goes
 
 
+def test_an_unsupported_sentence_that_lost_its_link_is_not_shown(service):
+    svc, _ = service(
+        "KVZip reduces memory by 4x on LongBench [1]. The results are open-source and "
+        "available at https://github.com/x/y for academic collaboration."
+    )
+    result = svc.answer(KV_QUESTION_EN)
+    assert result.removed_urls == 1 and "available at" not in result.answer
+    assert result.answer.startswith("KVZip") and not result.abstained
+
+
 def test_wrong_language_gets_one_retry_with_a_stronger_instruction(service):
     svc, model = service(
         "KVZip reduces memory by 4x on LongBench [1].",

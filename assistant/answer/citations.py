@@ -139,8 +139,10 @@ def check_sentence(
     check.supported = bool(kept)
     if not kept and len(terms(body)) >= 3:
         check.flags.append(Flag("unsupported_sentence", body[:120]))
-        if named or numbers(body):
-            check.keep = False  # a specific claim no source backs is not shown
+        if named or numbers(body) or urls:
+            # A specific claim no source backs is not shown, nor one whose link was cut
+            # out of it ("available at for …").
+            check.keep = False
         if numbers(body):
             check.ungrounded = True
             written = ", ".join(n.written for n in numbers(body))
