@@ -122,7 +122,17 @@ def interrupted_ingest() -> None:
     first = subprocess.Popen(
         args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    threading.Timer(6.0, lambda: first.send_signal(signal.SIGINT)).start()
+
+    def interrupt_once_writing() -> None:
+        # Ctrl-C once the index has its first batches: a fixed delay can come after the end.
+        deadline = time.monotonic() + 120
+        while first.poll() is None and time.monotonic() < deadline:
+            if any(path.stat().st_size > 1_000_000 for path in folder.rglob("*.sqlite3")):
+                first.send_signal(signal.SIGINT)
+                return
+            time.sleep(0.05)
+
+    threading.Thread(target=interrupt_once_writing, daemon=True).start()
     _, err = first.communicate(timeout=600)
     stopped = "Stopped." in err.decode() or first.returncode == 130
     second = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
