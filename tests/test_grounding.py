@@ -114,3 +114,16 @@ def test_a_figure_for_another_benchmark_is_not_grounded() -> None:
     ] == ["57.1%"]
     asked_right = "LIMO 在 AIME24 上的准确率是多少？"
     assert ungrounded_numbers("LIMO 在 AIME24 上达到 57.1%。", [source], asked_right) == []
+
+
+def test_a_question_that_asks_two_things_asks_of_the_names_in_both() -> None:
+    source = (
+        "After RL training, ASearcher achieved scores of GAIA 58.1, xBench 51.1, and Frames "
+        "74.5 using only basic search tools."
+    )
+    question = (
+        "How many actions per rollout is the RL-trained QwQ-32B search agent allowed, and what "
+        "GAIA score does it reach using only basic search tools?"
+    )
+    answer = "It achieves a GAIA score of 58.1 using only basic search tools."
+    assert ungrounded_numbers(answer, [source], question) == []

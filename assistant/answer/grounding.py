@@ -105,10 +105,14 @@ def _asked_part(question: str) -> str:
 
 
 def _asked_names(question: str) -> set[str]:
-    """The names (benchmarks, models) in the asked span, whole words."""
-    start, end = _asked_span(question)
+    """The names (benchmarks, models) around every question word, whole words ("How many
+    actions …, and what GAIA score …?" asks of GAIA too)."""
+    spans = [(max(0, m.start() - 16), m.end() + 40) for m in _INTERROGATIVE.finditer(question)]
+    spans = spans or [(0, len(question))]
     return {
-        m.group(0).lower() for m in NAME.finditer(question) if m.end() > start and m.start() < end
+        m.group(0).lower()
+        for m in NAME.finditer(question)
+        if any(m.end() > start and m.start() < end for start, end in spans)
     }
 
 
