@@ -342,3 +342,14 @@ def test_a_sentence_in_the_other_language_is_supported_by_meaning():
     assert support("It trains a diffusion model for video generation.", source) < 0.35
     # Same language: only the shared terms count.
     assert support("它用于视频生成。", source) < 0.35
+
+
+def test_a_made_up_figure_in_an_answer_to_a_question_without_one_costs_only_its_sentence(
+    service,
+):
+    svc, _ = service(
+        "KVZip evicts unimportant cache entries [1]. It improves accuracy by up to 7% [1]."
+    )
+    result = svc.answer("What does KVZip do with the KV cache?")
+    assert not result.abstained and not result.partial
+    assert result.answer.startswith("KVZip evicts") and "7%" not in result.answer

@@ -30,6 +30,13 @@ _NUMERIC_QUESTION = re.compile(
 _METHOD_QUESTION = re.compile(
     r"如何|怎么|怎样|方法|机制|how does|how do|how is|method|approach", re.I
 )
+
+
+def asks_for_numbers(question: str) -> bool:
+    """True when the question asks for a figure (a count, a score, a change)."""
+    return bool(_NUMERIC_QUESTION.search(question))
+
+
 # A sentence far below the paper's best one is left out once a few are in.
 MIN_RELATIVE_SCORE = 0.3
 MIN_SENTENCES = 3
@@ -102,7 +109,7 @@ def select_sentences(
     `similarity` (question, sentences) -> meaning scores, for sentences in the other
     language."""
     q_terms = terms(question)
-    numeric = bool(_NUMERIC_QUESTION.search(question))
+    numeric = asks_for_numbers(question)
     method = bool(_METHOD_QUESTION.search(question))
     lang = detect_language(question)
     matched = {c.chunk_id for c in getattr(hit, "chunks", [])}

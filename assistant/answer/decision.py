@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
+from assistant.answer.context import asks_for_numbers
 from assistant.answer.decline import model_declined
 from assistant.answer.result import Flag, Source
 from assistant.answer.support import SupportFn
@@ -55,14 +56,16 @@ def decide(
             else "no sentence is backed by a source"
         )
         return Decision(True, checked, [*flags, Flag("no_supported_sentence", reason)])
-    if only_invented_numbers(raw, question, sources):
+    if only_invented_numbers(raw, question, sources) and asks_for_numbers(question):
+        # A figure was asked and none of the answer's is sourced. (When none was asked, the
+        # sentences holding made-up figures are dropped and the rest stands.)
         flag = Flag("only_invented_numbers", "no number of the answer is sourced")
         return Decision(True, checked, [*flags, flag])
     doubtful = {"unsupported_sentence", "ungrounded_number"} & {f.kind for f in flags}
     if second_look and doubtful:
         flag = Flag("second_look_rejected", ", ".join(sorted(doubtful)))
         return Decision(True, checked, [*flags, flag])
-    partial = checked.dropped_claims > 0
+    partial = checked.dropped_claims > 0 and asks_for_numbers(question)
     if partial:
         separator = "" if language == "zh" else " "
         checked.text = f"{checked.text}{separator}{PARTIAL_NOTE[language]}"
