@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from assistant.text.concepts import METRICS, concepts_in
 from assistant.text.numbers import Number, is_stated, numbers, same_quantity
@@ -86,38 +87,53 @@ def _same_thing(
     return bool(claim_keys & keys or claim_concepts & concepts)
 
 
-def _asked_span(question: str) -> tuple[int, int]:
-    """Where the question asks for the number: the words around its question word ("… 在
-    GPQA 上的准确率是多少", "what F1 does …"); what is named further away only describes the
-    paper ("调到最高正确性的那个模型")."""
-    found = list(_INTERROGATIVE.finditer(question))
-    if not found:
-        return 0, len(question)
-    last = found[-1] if re.search(r"[\u4e00-\u9fff]", question) else found[0]
-    return max(0, last.start() - 16), last.end() + 40
+def _window(match: re.Match[str]) -> tuple[int, int]:
+    """The words around a question word: where the question asks for the number."""
+    return max(0, match.start() - 16), match.end() + 40
 
 
-def _asked_part(question: str) -> str:
-    """The asked span, or the whole question when that span names no metric."""
-    start, end = _asked_span(question)
-    part = question[start:end]
-    return part if concepts_in(part) & METRICS else question
+@dataclass(frozen=True)
+class _Asked:
+    """What the question asks of a number, read once per answer: the metrics and names
+    around its question words ("… 在 GPQA 上的准确率是多少", "what F1 does …"; what is named
+    further away only describes the paper: "调到最高正确性的那个模型"), Pass@k, and whether
+    it asks for an absolute value or one part's value."""
 
+    metrics: frozenset[str]
+    names: frozenset[str]
+    pass_at: frozenset[str]
+    absolute: bool
+    one_part: bool
 
-def _asked_names(question: str) -> set[str]:
-    """The names (benchmarks, models) around every question word, whole words ("How many
-    actions …, and what GAIA score …?" asks of GAIA too)."""
-    spans = [(max(0, m.start() - 16), m.end() + 40) for m in _INTERROGATIVE.finditer(question)]
-    spans = spans or [(0, len(question))]
-    return {
-        m.group(0).lower()
-        for m in NAME.finditer(question)
-        if any(m.end() > start and m.start() < end for start, end in spans)
-    }
+    @classmethod
+    def of(cls, question: str, exclude: set[str]) -> _Asked:
+        found = list(_INTERROGATIVE.finditer(question))
+        if found:
+            last = found[-1] if re.search(r"[\u4e00-\u9fff]", question) else found[0]
+            start, end = _window(last)
+            part = question[start:end]
+            if not concepts_in(part) & METRICS:
+                part = question  # that span names no metric
+        else:
+            part = question
+        # Names around every question word ("How many actions …, and what GAIA score …?").
+        spans = [_window(m) for m in found] or [(0, len(question))]
+        names = {
+            m.group(0).lower()
+            for m in NAME.finditer(question)
+            if any(m.end() > start and m.start() < end for start, end in spans)
+        }
+        return cls(
+            metrics=frozenset(concepts_in(part) & METRICS),
+            names=frozenset(names - exclude),
+            pass_at=frozenset(_PASS_AT.findall(part)),
+            absolute=bool(_ASKS_ABSOLUTE.search(question)),
+            one_part=bool(_ASKS_ONE_PART.search(question)),
+        )
 
 
 def _says_what_was_asked(
-    question: str, holder: str, number: Number, exclude: set[str] = frozenset()
+    asked: _Asked, holder: str, number: Number, exclude: set[str] = frozenset()
 ) -> bool:
     """False when the source sentence states the number as something else than the question
     asks: another metric ("F1" asked, "准确率达 98.2%" stated), another benchmark ("GPQA"
@@ -132,21 +148,18 @@ def _says_what_was_asked(
     else:
         near = _near(holder, at, words=8)
         lead = " ".join(holder[: at.start].split()[-20:])  # "relative gains of a, b and c"
-    asked = _asked_part(question)
-    asked_metrics = concepts_in(asked) & METRICS
     stated_metrics = concepts_in(near) & METRICS
-    if asked_metrics and stated_metrics and not asked_metrics & stated_metrics:
+    if asked.metrics and stated_metrics and not asked.metrics & stated_metrics:
         return False
-    asked_names = _asked_names(question) - exclude
     stated_names = {n.lower() for n in names_in(near)} - exclude
-    if asked_names and stated_names and not any(n in holder.lower() for n in asked_names):
+    if asked.names and stated_names and not any(n in holder.lower() for n in asked.names):
         return False  # a figure for another benchmark or model
-    asked_k, stated_k = set(_PASS_AT.findall(asked)), set(_PASS_AT.findall(near))
-    if asked_k and stated_k and not asked_k & stated_k:
+    stated_k = set(_PASS_AT.findall(near))
+    if asked.pass_at and stated_k and not asked.pass_at & stated_k:
         return False
-    if _ASKS_ABSOLUTE.search(question) and _RELATIVE.search(lead + near):
+    if asked.absolute and _RELATIVE.search(lead + near):
         return False
-    return not (_ASKS_ONE_PART.search(question) and _AVERAGE.search(lead + near))
+    return not (asked.one_part and _AVERAGE.search(lead + near))
 
 
 def ungrounded_numbers(
@@ -162,6 +175,7 @@ def ungrounded_numbers(
     a number measures."""
     excluded = set(exclude)
     excluded_lower = {e.lower() for e in excluded}
+    asked_of = _Asked.of(question, excluded_lower)
     asked = numbers(question)
     holders = [s for text in source_texts for s in split_sentences(text)]
     holder_numbers = [(s, numbers(s)) for s in holders]
@@ -173,7 +187,7 @@ def ungrounded_numbers(
             s
             for s, found in holder_numbers
             if any(same_quantity(number, m) for m in found)
-            and _says_what_was_asked(question, s, number, excluded_lower)
+            and _says_what_was_asked(asked_of, s, number, excluded_lower)
         ]
         if not stating:
             out.append(number)
