@@ -353,3 +353,13 @@ def test_a_made_up_figure_in_an_answer_to_a_question_without_one_costs_only_its_
     result = svc.answer("What does KVZip do with the KV cache?")
     assert not result.abstained and not result.partial
     assert result.answer.startswith("KVZip evicts") and "7%" not in result.answer
+
+
+def test_a_topic_no_paper_has_is_declined_before_any_model_call(service):
+    svc, model = service("KVZip evicts unimportant KV cache entries [1].")
+    result = svc.answer("Which paper compresses the KV cache for weather forecasting?")
+    assert result.abstained and model.prompts == []
+    assert "topic_absent" in kinds(result)
+    assert result.answer.endswith("No paper in the digest mentions: weather, forecasting.")
+    # A word the digest has is no reason to decline.
+    assert not svc.answer("Which paper compresses the KV cache?").abstained

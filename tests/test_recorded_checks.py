@@ -1,6 +1,8 @@
 """What the check makes of raw answers the local model wrote on dev questions (recorded
 with the sources it read): names written, broken sentences dropped, numbers kept only
-where a source states them about the same thing, the citation that states them chosen."""
+where a source states them about the same thing, the citation that states them chosen;
+answers that only restate a question about a named paper abstain, and an answer without
+the asked figure says so."""
 
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ def test_a_recorded_answer_is_checked(case, bundled) -> None:
     sources = [Source(s["key"], bundled.get(s["paper_id"]), s["text"]) for s in case["sources"]]
     decision = decide(
         case["raw"], sources, case["question"], case["lang"],
-        support=lexical_support, min_support=0.35,
+        support=lexical_support, min_support=0.35, asked_as=case["question"],
     )  # fmt: skip
     expect = case["expect"]
     text = decision.checked.text if decision.checked and not decision.abstain else ""

@@ -41,3 +41,26 @@ def test_no_right_citation_is_moved_to_another_paper() -> None:
 def test_the_recurrent_depth_answer_keeps_its_chinese_only_paper() -> None:
     pair = next(p for p in PAIRS if p["id"] == "issue-recurrent-depth")
     assert checked(pair, load_digests([BUNDLED]), 1) == [1]
+
+
+def test_a_question_about_one_paper_adds_no_citation_to_another() -> None:
+    # "What does the s1 paper's budget forcing do?": an uncited sentence on budget forcing
+    # shares words with Sparsity Forcing's English text, but the question is about s1.
+    load = load_digests([BUNDLED])
+    s1, other = load.get("2501.19393"), load.get("h-296fc3af75a3")
+    by_key = {
+        1: Source(1, s1, s1.summary_zh),
+        2: Source(2, other, "Sparsity Forcing optimizes a reward with multi-budget exploration "
+                  "and budget forcing of reasoning tokens."),
+    }  # fmt: skip
+    sentence = "The budget forcing strategy can further enhance reasoning performance."
+    about_s1 = check_sentence(
+        sentence, by_key, "en", support=lexical_support, min_support=0.35,
+        question="What does the s1 paper's budget forcing do?",
+    )  # fmt: skip
+    assert 2 not in about_s1.cited
+    unnamed = check_sentence(
+        sentence, by_key, "en", support=lexical_support, min_support=0.35,
+        question="What does budget forcing do?",
+    )  # fmt: skip
+    assert unnamed.cited == [2]  # with no paper named, the backing source is cited

@@ -24,12 +24,13 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough
 
+from assistant.answer.absent_topic import missing_topic_words
 from assistant.answer.compare import Comparisons
 from assistant.answer.context import build_sources, render_sources
 from assistant.answer.decision import decide
 from assistant.answer.decline import model_declined
 from assistant.answer.kinds import classify
-from assistant.answer.lists import ListAnswers
+from assistant.answer.lists import ABSENT, ListAnswers
 from assistant.answer.notes import NoteWriter
 from assistant.answer.result import ABSTAIN_PHRASES, AnswerEvent, AnswerResult, Flag, Source
 from assistant.answer.support import SupportFn, lexical_support
@@ -250,6 +251,14 @@ class AnswerService:
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
 
+        missing = missing_topic_words(state["standalone"], lang, state["hits"], self.retriever)
+        if missing:
+            result.flags.append(Flag("topic_absent", ", ".join(missing)))
+            result = self._abstain(result, started)
+            result.answer += " " + ABSENT[lang].format(terms=", ".join(missing))
+            yield AnswerEvent("result", result=result)
+            return
+
         result.sources = sources
         # The model reads the condensed question: "its" in a follow-up names nothing.
         asked = state["standalone"]
@@ -293,6 +302,7 @@ class AnswerService:
             support=self.support,
             min_support=self.settings.answer.min_support,
             second_look=second_look,
+            asked_as=question,
         )
         result.flags.extend(decision.flags)
         if decision.checked is not None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.grounding import ungrounded_numbers
 from assistant.answer.names import name_markers, name_subject
+from assistant.answer.restating import restates
 from assistant.answer.result import Citation, Flag, Source
 from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
 from assistant.text.links import strip_urls
@@ -131,7 +132,11 @@ def check_sentence(
     kept = [k for k in keys if k in scores and scores[k] >= min_support]
     check.removed += sum(1 for k in keys if k in by_key and k not in kept)
     if not kept:
-        best = _best_source(body, scores, by_key, min_support, question)
+        # A question about one paper ("What does the s1 paper's budget forcing do?") is
+        # answered about it: a citation is added or moved only to the paper it names.
+        subject = [k for k in scores if mentions(question, by_key[k].paper)] if question else []
+        allowed = {k: scores[k] for k in subject} if len(subject) == 1 and not named else scores
+        best = _best_source(body, allowed, by_key, min_support, question)
         if best is not None:
             kept = [best]
             kind = "citation_corrected" if keys else "citation_added"
@@ -250,13 +255,17 @@ def check_citations(
     min_support: float = 0.35,
     renumber: bool = True,
     question: str = "",
+    asked_as: str | None = None,
 ) -> CheckedAnswer:
     """Name, clean, verify and renumber the citations of a model answer.
 
     Markers used as names get the paper's name first (names.py). With renumber=False the
-    source keys are kept (a report with a fixed reference list).
+    source keys are kept (a report with a fixed reference list). `asked_as`: the question
+    as the user wrote it, when sentences that only restate it are to be dropped (a question
+    that names its paper; restating.py).
     """
     by_key = {s.key: s for s in sources}
+    subject_names = _subject_names(question, sources) if asked_as else set()
     result = CheckedAnswer(text="", citations=[])
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
@@ -267,6 +276,9 @@ def check_citations(
             sentence, by_key, language, support=support, min_support=min_support,
             question=question,
         )  # fmt: skip
+        if check.keep and subject_names and restates(check.body, asked_as or "", subject_names):
+            check.keep = check.supported = False
+            check.flags.append(Flag("restates_question", check.body[:120]))
         result.removed_citations += check.removed
         result.removed_urls += check.urls
         result.flags.extend(check.flags)
@@ -290,6 +302,12 @@ def check_citations(
         Citation(number, by_key[key].paper, snippets[key]) for key, number in number_of.items()
     ]
     return result
+
+
+def _subject_names(question: str, sources: Sequence[Source]) -> set[str]:
+    """The terms naming the papers the question names (none: it names no paper)."""
+    named = [s.paper for s in sources if mentions(question, s.paper)]
+    return {t for paper in named for t in terms(identity_text(paper))}
 
 
 def _place_markers(

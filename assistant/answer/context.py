@@ -32,9 +32,25 @@ _METHOD_QUESTION = re.compile(
 )
 
 
+# The answer itself is a figure: "多少", "how many", "what accuracy". (Narrower than the
+# above, which also holds for "how does it improve …", where figures help but are not asked.)
+_FIGURE_QUESTION = re.compile(
+    r"多少|几(?=[个项种倍天小时层步次张篇轮名位亿万千百十])|百分之几|how many|how much|"
+    r"what (?:percentage|fraction|share)|by how|by what factor|"
+    r"what (?:is |was |are |were )?(?:the |its |their )?(?:[\w@-]+ )?"
+    r"(?:accuracy|score|f1|bleu|rouge|latency|speed-?up|win rate|pass@\d+|error rate)\b",
+    re.I,
+)
+
+
 def asks_for_numbers(question: str) -> bool:
-    """True when the question asks for a figure (a count, a score, a change)."""
+    """True when the question is about figures (a count, a score, a change)."""
     return bool(_NUMERIC_QUESTION.search(question))
+
+
+def asks_for_a_figure(question: str) -> bool:
+    """True when what the question asks for is a figure."""
+    return bool(_FIGURE_QUESTION.search(question))
 
 
 # A sentence far below the paper's best one is left out once a few are in.

@@ -6,19 +6,35 @@ Pure: given the reply, the sources and the question, no model call. The streamin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
-from assistant.answer.context import asks_for_numbers
+from assistant.answer.context import asks_for_a_figure, asks_for_numbers
 from assistant.answer.decline import model_declined
 from assistant.answer.result import Flag, Source
 from assistant.answer.support import SupportFn
+from assistant.text.concepts import concepts_in
+from assistant.text.markers import strip_markers
+from assistant.text.numbers import is_stated, numbers
 
 # Said after a partial answer: what the digest gives is shown, the rest it does not give.
 PARTIAL_NOTE = {
     "en": "The digest does not give the other figures asked for.",
     "zh": "摘要库没有给出所问的其他数字。",
+}
+# Quantities an answer names when it gives them ("… 用了 96 GPU 小时"); a bare percentage
+# may be the asked accuracy or score without the word, so those are not among them.
+_UNITS = frozenset(
+    {"gpu_hours", "gpus", "hours", "days", "seconds", "minutes", "memory", "parameters",
+     "tokens", "cost", "layers", "experts", "heads", "context", "latency", "throughput"}
+)  # fmt: skip
+_RATIO = re.compile(r"\s*(?:%|x\b|×|倍|percent)", re.I)
+# Said when a figure was asked and the answer, all checked, states none.
+NO_FIGURE_NOTE = {
+    "en": "The digest does not give the figure asked for.",
+    "zh": "摘要库没有给出所问的数字。",
 }
 
 
@@ -39,22 +55,27 @@ def decide(
     support: SupportFn,
     min_support: float,
     second_look: bool = False,
+    asked_as: str | None = None,
 ) -> Decision:
     """Abstain when the model declined, when no sentence is backed by a source, when the
     answer's own numbers are all made up, or when a second look still had doubtful claims;
-    else the checked answer (with a note when claims were dropped for their numbers)."""
+    else the checked answer (with a note when claims were dropped for their numbers).
+    `asked_as`: the question as the user wrote it; sentences that only restate it go."""
     if model_declined(raw):
         return Decision(True, flags=[Flag("model_declined", raw.strip()[:120])])
     checked = check_citations(
-        raw, sources, language, support=support, min_support=min_support, question=question
-    )
+        raw, sources, language, support=support, min_support=min_support, question=question,
+        asked_as=asked_as,
+    )  # fmt: skip
     flags = list(checked.flags)
     if checked.supported_sentences == 0:
-        reason = (
-            "every claim had a number no source states about it"
-            if checked.dropped_claims
-            else "no sentence is backed by a source"
-        )
+        if checked.dropped_claims:
+            reason = "every claim had a number no source states about it"
+        elif any(f.kind == "restates_question" for f in flags):
+            reason = "the answer only restates the question"
+        else:
+            reason = "no sentence is backed by a source"
+
         return Decision(True, checked, [*flags, Flag("no_supported_sentence", reason)])
     if only_invented_numbers(raw, question, sources) and asks_for_numbers(question):
         # A figure was asked and none of the answer's is sourced. (When none was asked, the
@@ -65,8 +86,29 @@ def decide(
     if second_look and doubtful:
         flag = Flag("second_look_rejected", ", ".join(sorted(doubtful)))
         return Decision(True, checked, [*flags, flag])
-    partial = checked.dropped_claims > 0 and asks_for_numbers(question)
-    if partial:
+    note = None
+    if asks_for_numbers(question):
+        if asks_for_a_figure(question) and not _gives_a_figure(checked.text, question):
+            # "How many GPU hours?" answered with the paper's budget in dollars only.
+            note = NO_FIGURE_NOTE[language]
+            flags.append(Flag("asked_figure_missing", "the answer states no figure"))
+        elif checked.dropped_claims:
+            note = PARTIAL_NOTE[language]
+    if note:
         separator = "" if language == "zh" else " "
-        checked.text = f"{checked.text}{separator}{PARTIAL_NOTE[language]}"
-    return Decision(False, checked, flags, partial)
+        checked.text = f"{checked.text}{separator}{note}"
+    return Decision(False, checked, flags, partial=note is not None)
+
+
+def _gives_a_figure(answer: str, question: str) -> bool:
+    """True when the answer states a number the question did not give, and speaks of the
+    quantity the question asks for ("GPU 小时" asked, only a budget in dollars given: no)."""
+    given = numbers(question)
+    text = strip_markers(answer)
+    new = [n for n in numbers(text) if not is_stated(n, given)]
+    if not new:
+        return False
+    if any(_RATIO.search(n.written) or _RATIO.match(text[n.end :]) for n in new):
+        return True  # a share or a factor: "0.5%" less memory, "3.5x" faster
+    asked = concepts_in(question) & _UNITS
+    return not asked or bool(asked & concepts_in(text))

@@ -1,0 +1,36 @@
+""" "Is there a paper on weather forecasting with foundation models?": when a word of what
+the question describes occurs in no paper of the digest, the nearest papers are about
+something else (a finance forecaster, a remote-sensing model), and the answer is that the
+digest has no such paper, said before any model call.
+
+Only for English questions that name no paper: every paper of the digest but the few
+summarised only in Chinese has English text, while Chinese word splitting makes too many
+"words" no paper has ("做下", "文生"). And only when the paper ranked first has English text
+of its own: an English word is no evidence against a paper written only in Chinese.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer.support import mentions
+from assistant.retrieval.hits import PaperHit
+from assistant.seams import PaperSearch
+
+
+def missing_topic_words(
+    question: str, language: str, hits: Sequence[PaperHit], search: PaperSearch
+) -> list[str]:
+    """The words of the question's topic no paper of the digest contains (empty: none, or
+    the check does not apply)."""
+    if language != "en" or not hits:
+        return []
+    if any(mentions(question, hit.paper) for hit in hits):
+        return []
+    if not hits[0].paper.abstract:
+        return []
+    # A token glued from a hyphenated phrase ("math-and-code" -> "mathandcode") is no word
+    # of the question's: only words written as they stand count.
+    written = set(re.findall(r"[a-z0-9]+", question.lower()))
+    return [term for term in search.topic_terms(question).absent() if term in written]

@@ -1,0 +1,40 @@
+"""A sentence that only says the question back is no answer; a name, a figure or a yes/no
+is one."""
+
+from __future__ import annotations
+
+from assistant.answer.restating import restates
+
+NAMES = {"svs"}
+
+
+def test_a_fragment_of_the_question_restates_it() -> None:
+    question = "用策略自己的正确解答合成变体问题的 SvS 方法，在 AIME24 上的 Pass@1 提升了多少？"
+    assert restates("SvS 在 AIME24 上。", question, NAMES)
+
+
+def test_a_figure_a_name_or_a_yes_answers() -> None:
+    question = "SvS 在 AIME24 上的 Pass@1 提升了多少？"
+    assert not restates("SvS 在 AIME24 上的 Pass@1 提升了 18.3 个百分点。", question, NAMES)
+    assert not restates("SvS 在 AIME24 上用 Qwen2.5-32B 训练。", question, NAMES)
+    assert not restates("Yes, SvS uses AIME24.", "Does SvS use AIME24?", NAMES)
+
+
+def test_an_english_restatement_with_two_filler_words() -> None:
+    question = "On which GPU was Flash Sparse Attention (FSA) benchmarked for its kernel latency?"
+    sentence = "The benchmarking of Flash Sparse Attention (FSA) for its kernel latency is described in FSA."
+    assert restates(sentence, question, {"fsa", "flash", "sparse", "attention"})
+
+
+def test_naming_the_paper_answers_a_which_paper_question() -> None:
+    from assistant.answer.citations import check_citations
+    from assistant.answer.result import Source
+    from assistant.digest import load_digests
+    from tests.conftest import BUNDLED
+
+    paper = load_digests([BUNDLED]).get("2502.05171")
+    question = "Which paper scales test-time compute with a recurrent depth model?"
+    sources = [Source(1, paper, f"{paper.title_en}. {paper.summary_zh}")]
+    raw = "[1] scales test-time compute with a recurrent depth model."
+    checked = check_citations(raw, sources, "en", question=question, asked_as=question)
+    assert checked.supported_sentences == 1 and "[1]" in checked.text
