@@ -22,7 +22,10 @@ def test_a_figure_a_name_or_a_yes_answers() -> None:
 
 def test_an_english_restatement_with_two_filler_words() -> None:
     question = "On which GPU was Flash Sparse Attention (FSA) benchmarked for its kernel latency?"
-    sentence = "The benchmarking of Flash Sparse Attention (FSA) for its kernel latency is described in FSA."
+    sentence = (
+        "The benchmarking of Flash Sparse Attention (FSA) for its kernel latency "
+        "is described in FSA."
+    )
     assert restates(sentence, question, {"fsa", "flash", "sparse", "attention"})
 
 
