@@ -41,3 +41,16 @@ def test_naming_the_paper_answers_a_which_paper_question() -> None:
     raw = "[1] scales test-time compute with a recurrent depth model."
     checked = check_citations(raw, sources, "en", question=question, asked_as=question)
     assert checked.supported_sentences == 1 and "[1]" in checked.text
+
+
+def test_a_name_answers_which_paper_not_what_figure() -> None:
+    from assistant.answer.restating import asks_for_a_paper
+
+    assert asks_for_a_paper("Which paper scales test-time compute with a recurrent depth?")
+    assert asks_for_a_paper("哪篇论文指出大模型中近一半的深层几乎不起作用？")
+    assert not asks_for_a_paper("What FID does the generator that samples distant tokens reach?")
+    assert not restates(
+        "The embodied environment was Among Us.",
+        "In which embodied environment did the agents play, and how much did they win?",
+        set(),
+    )

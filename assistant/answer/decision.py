@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
 from assistant.answer.context import asks_for_a_figure, asks_for_numbers
 from assistant.answer.decline import model_declined
+from assistant.answer.restating import asks_for_a_paper, restates
 from assistant.answer.result import Flag, Source
-from assistant.answer.support import SupportFn
+from assistant.answer.support import SupportFn, identity_text, mentions
 from assistant.text.concepts import concepts_in
 from assistant.text.markers import strip_markers
 from assistant.text.numbers import is_stated, numbers
+from assistant.text.sentences import split_sentences
+from assistant.text.terms import terms
 
 # Said after a partial answer: what the digest gives is shown, the rest it does not give.
 PARTIAL_NOTE = {
@@ -58,9 +61,10 @@ def decide(
     asked_as: str | None = None,
 ) -> Decision:
     """Abstain when the model declined, when no sentence is backed by a source, when the
-    answer's own numbers are all made up, or when a second look still had doubtful claims;
-    else the checked answer (with a note when claims were dropped for their numbers).
-    `asked_as`: the question as the user wrote it; sentences that only restate it go."""
+    answer only restates the question, when its own numbers are all made up, or when a
+    second look still had doubtful claims; else the checked answer (with a note when the
+    asked figure is missing or claims were dropped for their numbers).
+    `asked_as`: the question as the user wrote it, for the restatement checks."""
     if model_declined(raw):
         return Decision(True, flags=[Flag("model_declined", raw.strip()[:120])])
     checked = check_citations(
@@ -75,8 +79,10 @@ def decide(
             reason = "the answer only restates the question"
         else:
             reason = "no sentence is backed by a source"
-
         return Decision(True, checked, [*flags, Flag("no_supported_sentence", reason)])
+    if asked_as and _only_restates(checked.text, question, asked_as, sources):
+        flag = Flag("only_restates", "every sentence restates the question")
+        return Decision(True, checked, [*flags, flag])
     if only_invented_numbers(raw, question, sources) and asks_for_numbers(question):
         # A figure was asked and none of the answer's is sourced. (When none was asked, the
         # sentences holding made-up figures are dropped and the rest stands.)
@@ -98,6 +104,17 @@ def decide(
         separator = "" if language == "zh" else " "
         checked.text = f"{checked.text}{separator}{note}"
     return Decision(False, checked, flags, partial=note is not None)
+
+
+def _only_restates(answer: str, question: str, asked_as: str, sources: Sequence[Source]) -> bool:
+    """True when every sentence of the answer restates a question that asks for something
+    else than a paper (restating.py); a question naming its paper had those sentences
+    dropped already."""
+    if asks_for_a_paper(question) or any(mentions(question, s.paper) for s in sources):
+        return False
+    names = {t for s in sources for t in terms(identity_text(s.paper))}
+    sentences = [strip_markers(s) for s in split_sentences(answer)]
+    return bool(sentences) and all(restates(s, asked_as, names) for s in sentences)
 
 
 def _gives_a_figure(answer: str, question: str) -> bool:

@@ -3,8 +3,10 @@
 benchmarked?". A small model writes these when the source lacks the asked detail, and what
 is left once the claim checks drop the made-up figure is such a fragment.
 
-Only for a question that names its paper: there, naming the paper answers nothing, while
-for "Which paper …?" the name is the answer.
+Naming a paper answers "Which paper …?" but nothing else. So a sentence that restates a
+question naming its paper goes (citations.py), and an answer that only restates a question
+asking for something else than a paper ("What FID does the generator that … reach?") is
+declined (decision.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,16 @@ _FILLER = frozenset(
 )
 # "Yes, it does." answers a yes/no question in a few words.
 _YES_NO = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|是|否|不|没有|有)[，,。]", re.I)
+# The question asks for a paper (or a method, a model): its name is an answer.
+_ASKS_FOR_A_PAPER = re.compile(
+    r"\bwhich (?:one )?(?:paper|work|study|article|method|model|approach|framework|technique)\b"
+    r"|\bwhat (?:paper|work|method|approach|model|technique|framework)\b|\bis there (?:a|any)\b"
+    r"|\bname the\b|\bwho\b|哪篇|哪一篇|哪个|哪项|哪种|有没有|是哪|什么方法|什么模型|什么工作"
+    r"|什么框架|什么技术",
+    re.I,
+)
+# A capitalised word inside a sentence is a name ("The environment was Among Us").
+_CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+")
 # How many words a sentence may add to the question and the paper's names and still only
 # restate it ("benchmarking", "上").
 MOST_NEW_TERMS = 2
@@ -35,6 +47,12 @@ def restates(sentence: str, question: str, names: set[str]) -> bool:
     if any(not is_stated(n, asked) for n in numbers(sentence)):
         return False
     new = terms(sentence) - terms(question) - names - _FILLER
-    if any(name.lower() in new for name in names_in(sentence)):
+    written = {*names_in(sentence), *_CAPITALISED.findall(sentence)}
+    if any(name.lower() in new for name in written):
         return False  # a name the question did not write ("LongBench", "Qwen3-4B") answers
     return len(new) <= MOST_NEW_TERMS
+
+
+def asks_for_a_paper(question: str) -> bool:
+    """True when a paper's (or a method's) name would answer the question."""
+    return bool(_ASKS_FOR_A_PAPER.search(question))
