@@ -418,6 +418,15 @@ class AnswerSettings(BaseModel):
         le=1,
         description="Coverage of all the topic's words by one paper that shows the digest has it.",
     )
+    list_outside_coverage: float = Field(
+        default=0.51,
+        ge=0,
+        le=1,
+        description=(
+            "Coverage of all the topic's words a paper outside the retrieved pool needs to be "
+            "listed for its rare words ('binary' rewards are no 'binary (1-bit) weights')."
+        ),
+    )
     list_min_similarity: float = Field(
         default=0.5,
         description=(

@@ -3,9 +3,10 @@
 For every question of a set that the classifier sends to a list answer: multi-paper
 questions give completeness (gold papers named, of at most answer.list_papers) and
 precision (named papers that are gold or acceptable); unanswerable ones count as right
-when nothing is listed. Three cuts run in the same command on the same searches:
+when nothing is listed. Four cuts run in the same command on the same searches:
 
     topic cut       the default (retrieval/relevance.py TopicCut)
+    any outside     the same, listing papers outside the pool for any key term they have
     no key terms    the same cut with key terms weightless and no papers found by them
     relevance cut   the summaries' cut (evidence floors + share of the best fused score)
 
@@ -45,6 +46,7 @@ def main() -> None:
     cfg = settings.answer
     topic_cut = lists.cut()
     plain_cut = replace(topic_cut, key_weight=0.0, rare_share=0.0, min_key_coverage=2.0)
+    any_outside = replace(topic_cut, outside_coverage=0.0)
     relevance_cut = RelevanceCut(0.4, 0.5, 4.0, cfg.list_papers)
 
     questions = [
@@ -60,7 +62,8 @@ def main() -> None:
         terms = runtime.retriever.topic_terms(q["question"])
         by_id = {h.paper.paper_id: h for h in pool}
         outcomes = {}
-        for label, cut in (("topic cut", topic_cut), ("no key terms", plain_cut)):
+        cuts = (("topic cut", topic_cut), ("any outside", any_outside), ("no key terms", plain_cut))
+        for label, cut in cuts:
             chosen = cut.rank(pool, terms) if pool and cut.covered(pool, terms) else []
             extra = runtime.retriever.hits_for([p for p in chosen if p not in by_id], q["question"])
             found = {**by_id, **{h.paper.paper_id: h for h in extra}}

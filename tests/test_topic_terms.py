@@ -123,3 +123,16 @@ def test_a_list_on_a_topic_the_digest_lacks_abstains_and_says_which_word(bundled
     result = svc.answer("有没有论文用扩散模型生成音乐？")
     assert result.kind == "list" and result.abstained and not result.citations
     assert result.answer.endswith("摘要库中没有论文提到：音乐。")
+
+
+def test_a_paper_outside_the_pool_needs_more_than_one_rare_word() -> None:
+    # "LLMs with binary (1-bit) weights": "reward" papers say "binary" in another sense.
+    topic = terms(
+        binary={"quant", "reward"}, bit={"quant", *map(str, range(10))},
+        weights={"quant", *map(str, range(300))}, llms={"quant", "pool", *map(str, range(400))},
+    )  # fmt: skip
+    pool = [hit("pool", 1.0, 0.5)]
+    strict = TopicCut(**{**CUT.__dict__, "outside_coverage": 0.5})
+    assert topic.coverage("reward") < 0.5 <= topic.coverage("quant")
+    assert set(strict.rank(pool, topic)) == {"pool", "quant"}
+    assert set(CUT.rank(pool, topic)) == {"pool", "quant", "reward"}

@@ -74,6 +74,7 @@ class ListAnswers:
             min_similarity=cfg.list_min_similarity,
             sure_similarity=cfg.list_sure_similarity,
             limit=cfg.list_papers,
+            outside_coverage=cfg.list_outside_coverage,
         )
 
     def papers(self, topic: str, filters: Any = None) -> ListedPapers:

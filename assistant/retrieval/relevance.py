@@ -48,7 +48,8 @@ class TopicCut:
     all of its terms, or the best dense match is strong (and no key term
     is missing from the whole digest, or it is very strong). Papers are then ranked by
     their retrieval score (a share of the best) plus their key coverage, and kept while
-    close to the first.
+    close to the first; a paper retrieval did not find is listed for its key terms only
+    when it has enough of all the topic's terms.
     """
 
     rare_share: float  # a term in at most this share of the papers is a key term
@@ -59,6 +60,7 @@ class TopicCut:
     min_similarity: float  # dense similarity that shows it, when no key term is missing
     sure_similarity: float  # dense similarity that shows it in any case
     limit: int  # most papers kept
+    outside_coverage: float = 0.0  # coverage of all terms a paper outside the pool needs
 
     def covered(self, pool: Sequence[PaperHit], terms: TopicTerms) -> bool:
         """Whether the digest has the topic at all."""
@@ -81,7 +83,10 @@ class TopicCut:
         best = max((h.score for h in pool), default=0.0) or 1.0
         scores = {h.paper.paper_id: h.score / best for h in pool}
         for pid in sorted(keys.papers()):  # sorted: ties keep one order from run to run
-            scores.setdefault(pid, 0.0)
+            # Found by a rare word alone, a paper may use it in another sense ("binary"
+            # rewards for "binary (1-bit) weights"): it must have more of the topic.
+            if pid in scores or terms.coverage(pid) >= self.outside_coverage:
+                scores.setdefault(pid, 0.0)
         combined = sorted(
             ((score + self.key_weight * keys.coverage(pid), pid) for pid, score in scores.items()),
             key=lambda pair: -pair[0],
