@@ -76,3 +76,27 @@ def test_a_generic_subject_citing_one_paper_becomes_its_name(raw, lang, shown) -
     text = "KVTC is evaluated on LongBench and RULER. 在 LongBench 和 RULER 上评测 KVTC。"
     checked = check_citations(raw, [Source(1, paper, text)], lang)
     assert checked.text == shown
+
+
+def test_an_answer_that_never_names_its_paper_is_attributed() -> None:
+    s1 = Paper(paper_id="2501.19393", display_name="s1", name_source="title")
+    source = Source(1, s1, "A small curated dataset of 1,000 reasoning traces replicates o1.")
+    en = check_citations(
+        "The small curated dataset of reasoning traces replicates o1 [1].", [source], "en",
+        question="Which paper replicates o1 with a small curated dataset?", attribute=True,
+    )  # fmt: skip
+    assert (
+        en.text
+        == "According to s1, the small curated dataset of reasoning traces replicates o1 [1]."
+    )
+    zh = check_citations(
+        "一个小型精选数据集复现了 o1[1]。", [Source(1, s1, "一个小型精选数据集复现了 o1。")], "zh",
+        question="哪篇论文用小型数据集复现了 o1？", attribute=True,
+    )  # fmt: skip
+    assert zh.text.startswith("据 s1，一个小型精选数据集复现了 o1")
+    # A paper the question names is not named again.
+    asked = check_citations(
+        "The small curated dataset replicates o1 [1].", [source], "en",
+        question="What does s1's small curated dataset do?", attribute=True,
+    )  # fmt: skip
+    assert asked.text == "The small curated dataset replicates o1 [1]."

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.grounding import ungrounded_numbers
-from assistant.answer.names import name_markers, name_subject
+from assistant.answer.names import attributed, name_markers, name_subject
 from assistant.answer.restating import restates
 from assistant.answer.result import Citation, Flag, Source
 from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
@@ -125,7 +125,7 @@ def check_sentence(
     named = [k for k, s in by_key.items() if mentions(body, s.paper)]
     candidates = named or list(by_key)
     # The names code wrote are not evidence: the rest of the sentence must be supported.
-    claim = _without_names(body, [by_key[k].paper for k in named])
+    claim = without_names(body, [by_key[k].paper for k in named])
     scores = {
         k: support(claim, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}") for k in candidates
     }
@@ -169,7 +169,7 @@ def _marker_inside(sentence: str, key: int) -> bool:
     return bool(re.search(rf"\S\s*\[{key}\]\s*[\w\u4e00-\u9fff$]", sentence.strip()))
 
 
-def _without_names(body: str, papers: Sequence) -> str:
+def without_names(body: str, papers: Sequence) -> str:
     for paper in papers:
         for name in (paper.display_name.split(" (", 1)[0], paper.title_en, paper.title_zh):
             if name:
@@ -256,20 +256,22 @@ def check_citations(
     renumber: bool = True,
     question: str = "",
     asked_as: str | None = None,
+    attribute: bool = False,
 ) -> CheckedAnswer:
     """Name, clean, verify and renumber the citations of a model answer.
 
     Markers used as names get the paper's name first (names.py). With renumber=False the
     source keys are kept (a report with a fixed reference list). `asked_as`: the question
     as the user wrote it, when sentences that only restate it are to be dropped (a question
-    that names its paper; restating.py).
+    that names its paper; restating.py). With `attribute`, a cited paper the answer never
+    names is named where it is first cited ("According to s1 [1], …").
     """
     by_key = {s.key: s for s in sources}
     subject_names = _subject_names(question, sources) if asked_as else set()
     result = CheckedAnswer(text="", citations=[])
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
-    out: list[str] = []
+    kept: list[tuple[str, dict[int, str]]] = []  # sentence bodies and their markers
     named = name_markers(raw, {k: s.paper.display_name for k, s in by_key.items()})
     for sentence in split_sentences(drop_lead_ins(named), markers=True):
         check = check_sentence(
@@ -295,13 +297,33 @@ def check_citations(
             number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
             snippets.setdefault(k, _best_sentence(by_key[k], check.body))
             markers[k] = f"[{number}]"
-        out.append(_place_markers(body, markers, by_key, language))
+        kept.append((body, markers))
 
+    if attribute:
+        _attribute(kept, by_key, language, question)
+    out = [_place_markers(body, markers, by_key, language) for body, markers in kept]
     result.text = ("" if language == "zh" else " ").join(out).strip()
     result.citations = [
         Citation(number, by_key[key].paper, snippets[key]) for key, number in number_of.items()
     ]
     return result
+
+
+def _attribute(
+    kept: list[tuple[str, dict[int, str]]], by_key: dict[int, Source], language: str, question: str
+) -> None:
+    """Name each cited paper that neither the question nor the answer names, in the first
+    sentence citing it."""
+
+    def named(key: int) -> bool:
+        text = " ".join([question, *(body for body, _ in kept)])
+        return mentions(text, by_key[key].paper)
+
+    for index, (body, markers) in enumerate(kept):
+        unnamed = [k for k in markers if not named(k)]
+        if len(unnamed) == 1:
+            name = by_key[unnamed[0]].paper.display_name
+            kept[index] = (attributed(body, name, language), markers)
 
 
 def _subject_names(question: str, sources: Sequence[Source]) -> set[str]:

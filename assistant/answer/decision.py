@@ -10,7 +10,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
+from assistant.answer.citations import (
+    CheckedAnswer,
+    check_citations,
+    only_invented_numbers,
+    without_names,
+)
 from assistant.answer.context import asks_for_a_figure, asks_for_numbers
 from assistant.answer.decline import model_declined
 from assistant.answer.restating import asks_for_a_paper, restates
@@ -69,7 +74,7 @@ def decide(
         return Decision(True, flags=[Flag("model_declined", raw.strip()[:120])])
     checked = check_citations(
         raw, sources, language, support=support, min_support=min_support, question=question,
-        asked_as=asked_as,
+        asked_as=asked_as, attribute=True,
     )  # fmt: skip
     flags = list(checked.flags)
     if checked.supported_sentences == 0:
@@ -113,7 +118,8 @@ def _only_restates(answer: str, question: str, asked_as: str, sources: Sequence[
     if asks_for_a_paper(question) or any(mentions(question, s.paper) for s in sources):
         return False
     names = {t for s in sources for t in terms(identity_text(s.paper))}
-    sentences = [strip_markers(s) for s in split_sentences(answer)]
+    papers = [s.paper for s in sources]  # their names' digits are no figures ("… 1")
+    sentences = [without_names(strip_markers(s), papers) for s in split_sentences(answer)]
     return bool(sentences) and all(restates(s, asked_as, names) for s in sentences)
 
 

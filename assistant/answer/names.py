@@ -50,6 +50,24 @@ def name_subject(sentence: str, name: str) -> str:
     return sentence[: len(sentence) - len(stripped)] + name + stripped[match.end() :]
 
 
+# English words that start a sentence and take a lower-case letter after "According to X, ".
+_COMMON_START = re.compile(
+    r"^(?:The|This|These|That|Those|It|Its|In|On|At|By|With|Using|For|To|When|After|Over|"
+    r"Compared|A|An|They|Their|Both|Each|All|Most|Some|Further|Furthermore|Moreover)\b"
+)
+
+
+def attributed(sentence: str, name: str, language: str) -> str:
+    """`sentence` said as the paper's: "According to s1, the budget …" / "据 s1，…" (for an
+    answer that cites a paper it never names)."""
+    stripped = sentence.strip()
+    if language == "zh":
+        return f"据 {name}，{stripped}"
+    if _COMMON_START.match(stripped):
+        stripped = stripped[0].lower() + stripped[1:]
+    return f"According to {name}, {stripped}"
+
+
 def _used_as_name(before: str, after: str, previous_name_end: int | None) -> bool:
     """True when the marker between `before` and `after` stands where a name belongs
     (`previous_name_end`: where the last marker used as a name ended, in `before`)."""

@@ -16,9 +16,9 @@ import re
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.terms import names_in, terms
 
-# Words a restatement adds without saying anything ("is described in", "the paper").
+# Words a restatement adds without saying anything ("is described in", "according to").
 _FILLER = frozenset(
-    terms("describe described describes paper work study method 论文 方法 工作 研究")
+    terms("describe described describes according paper work study method 论文 方法 工作 研究")
 )
 # "Yes, it does." answers a yes/no question in a few words.
 _YES_NO = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|是|否|不|没有|有)[，,。]", re.I)
