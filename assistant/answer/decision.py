@@ -21,7 +21,7 @@ from assistant.answer.decline import model_declined
 from assistant.answer.restating import asks_for_a_paper, restates
 from assistant.answer.result import Flag, Source
 from assistant.answer.support import SupportFn, identity_text, mentions
-from assistant.text.concepts import concepts_in
+from assistant.text.concepts import UNITS, concepts_in
 from assistant.text.markers import strip_markers
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.sentences import split_sentences
@@ -32,18 +32,13 @@ PARTIAL_NOTE = {
     "en": "The digest does not give the other figures asked for.",
     "zh": "摘要库没有给出所问的其他数字。",
 }
-# Quantities an answer names when it gives them ("… 用了 96 GPU 小时"); a bare percentage
-# may be the asked accuracy or score without the word, so those are not among them.
-_UNITS = frozenset(
-    {"gpu_hours", "gpus", "hours", "days", "seconds", "minutes", "memory", "parameters",
-     "tokens", "cost", "layers", "experts", "heads", "context", "latency", "throughput"}
-)  # fmt: skip
-_RATIO = re.compile(r"\s*(?:%|x\b|×|倍|percent)", re.I)
 # Said when a figure was asked and the answer, all checked, states none.
 NO_FIGURE_NOTE = {
     "en": "The digest does not give the figure asked for.",
     "zh": "摘要库没有给出所问的数字。",
 }
+# A share or a factor ("0.5%" less memory, "3.5x" faster): a figure of any quantity.
+_RATIO = re.compile(r"\s*(?:%|x\b|×|倍|percent)", re.I)
 
 
 @dataclass
@@ -132,6 +127,6 @@ def _gives_a_figure(answer: str, question: str) -> bool:
     if not new:
         return False
     if any(_RATIO.search(n.written) or _RATIO.match(text[n.end :]) for n in new):
-        return True  # a share or a factor: "0.5%" less memory, "3.5x" faster
-    asked = concepts_in(question) & _UNITS
+        return True
+    asked = concepts_in(question) & UNITS
     return not asked or bool(asked & concepts_in(text))

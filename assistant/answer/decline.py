@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.result import ABSTAIN_PHRASES
-from assistant.text.concepts import concepts_in
+from assistant.text.concepts import VALUES, concepts_in
 
 _DECLINE = re.compile(
     r"资料中没有|资料中未|没有找到|未找到|无法回答|无法从|没有提到|未提及|没有提供|未提供|没有相关|"
@@ -22,12 +22,6 @@ _VALUE_SLOT = re.compile(r"([^.。!?！？\n]{0,80}?)(?:\b(?:is|was|are|were)|�
 _PAPER_SUBJECT = re.compile(
     r"\b(?:paper|work|study|method|approach|framework|system)\b|论文|工作|方法|框架", re.I
 )
-# Quantities a marker cannot stand for: what they measure is a value, not a paper.
-_VALUE_CONCEPTS = frozenset(
-    {"hyperparameters", "accuracy", "f1", "bleu", "rouge", "pass_at_k", "win_rate", "score",
-     "error", "latency", "throughput", "memory", "cost", "gpu_hours", "gpus", "layers",
-     "parameters", "tokens", "hours", "days", "steps", "epochs"}
-)  # fmt: skip
 
 
 def puts_a_marker_for_a_value(text: str) -> bool:
@@ -39,7 +33,7 @@ def puts_a_marker_for_a_value(text: str) -> bool:
         # its last characters in Chinese ("… 上的准确率").
         chinese = bool(re.search(r"[\u4e00-\u9fff]$", subject))
         head = subject[-6:] if chinese else " ".join(subject.split()[:4])
-        if concepts_in(head) & _VALUE_CONCEPTS and not _PAPER_SUBJECT.search(head):
+        if concepts_in(head) & VALUES and not _PAPER_SUBJECT.search(head):
             return True
     return False
 

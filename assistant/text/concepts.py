@@ -67,6 +67,18 @@ METRICS = frozenset({
     "latency",
     "throughput", "speedup", "memory", "cost",
 })
+# Quantities that are values, never a paper: a source marker cannot stand for them ("the
+# learning rate was [1]").
+VALUES = METRICS | frozenset({
+    "hyperparameters", "gpu_hours", "gpus", "layers", "parameters", "tokens", "hours", "days",
+    "steps", "epochs",
+})
+# Quantities an answer names when it gives them ("… 用了 96 GPU 小时"); an accuracy or a
+# score may be a bare percentage without the word, so metrics are not among them.
+UNITS = frozenset({
+    "gpu_hours", "gpus", "hours", "days", "seconds", "minutes", "memory", "parameters", "tokens",
+    "cost", "layers", "experts", "heads", "context", "latency", "throughput",
+})
 # fmt: on
 
 
