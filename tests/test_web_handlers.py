@@ -123,7 +123,7 @@ def test_feedback_is_kept_with_the_turn_it_rates_and_exported_as_jsonl(tmp_path,
 def test_abstention_lists_related_papers_without_citations(tmp_path, handlers):
     h, _ = handlers(tmp_path, "The sources do not contain the answer.")
     _, chat, sources, _, _ = run(h, "What GPU did KVZip train on?")[-1]
-    assert chat[-1]["content"].startswith("The digest does not contain the answer")
+    assert chat[-1]["content"].startswith("The digest has KVZip, but its entry does not give")
     assert "Closest papers in the digest" in chat[-1]["content"]
     assert "Related papers" in sources
 

@@ -32,8 +32,15 @@ from assistant.answer.decline import model_declined
 from assistant.answer.kinds import classify
 from assistant.answer.lists import ABSENT, ListAnswers
 from assistant.answer.notes import NoteWriter
-from assistant.answer.result import ABSTAIN_PHRASES, AnswerEvent, AnswerResult, Flag, Source
-from assistant.answer.support import SupportFn, lexical_support
+from assistant.answer.result import (
+    ABSTAIN_PHRASES,
+    NOT_IN_ENTRY,
+    AnswerEvent,
+    AnswerResult,
+    Flag,
+    Source,
+)
+from assistant.answer.support import SupportFn, lexical_support, mentions
 from assistant.config import Settings
 from assistant.errors import AssistantError, BackendError, ConfigError
 from assistant.prompts import load_prompt
@@ -309,7 +316,11 @@ class AnswerService:
             result.removed_citations = decision.checked.removed_citations
             result.removed_urls = decision.checked.removed_urls
         if decision.abstain or decision.checked is None:
-            yield AnswerEvent("result", result=self._abstain(result, started))
+            result = self._abstain(result, started)
+            about = [s.paper for s in sources if mentions(asked, s.paper)]
+            if len(about) == 1:  # "SvS 在 AIME24 上的 Pass@1 提升了多少？": SvS is there
+                result.answer = NOT_IN_ENTRY[lang].format(name=about[0].display_name)
+            yield AnswerEvent("result", result=result)
             return
         result.answer = decision.checked.text
         result.citations = decision.checked.citations

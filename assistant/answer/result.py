@@ -12,6 +12,11 @@ ABSTAIN_PHRASES: dict[str, str] = {
     "en": "The digest does not contain the answer to this question.",
     "zh": "资料中没有找到这个问题的答案。",
 }
+# The abstention for a question about a paper the digest has, whose entry lacks the answer.
+NOT_IN_ENTRY: dict[str, str] = {
+    "en": "The digest has {name}, but its entry does not give the answer to this question.",
+    "zh": "摘要库收录了 {name}，但它的摘要没有给出这个问题的答案。",
+}
 RELATED_LABELS: dict[str, str] = {
     "en": "Closest papers in the digest:",
     "zh": "摘要库中最接近的论文：",

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from assistant.cli.answer_cmd import print_answer
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.output import out_file_option, write_out
 from assistant.cli.remote import user_option
 from assistant.conversations.export import export_conversation, turn_results
 from assistant.conversations.feedback import feedback_entries
@@ -91,13 +92,7 @@ def show_conversation(app: AppContext, conversation_id: str, as_json: bool, user
     help="Markdown (answers with their links and a reference list) or JSON (every turn's "
     "whole result).",
 )
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write to this file instead of stdout.",
-)
+@out_file_option("Write to this file instead of stdout.")
 @user_option
 @pass_app
 def export_command(
@@ -107,12 +102,7 @@ def export_command(
     store = open_store(app)
     conversation = store.require(user, store.resolve(user, conversation_id))
     text = export_conversation(conversation, fmt)  # type: ignore[arg-type]
-    if out_file is None:
-        click.echo(text, nl=False)
-        return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text(text, encoding="utf-8")
-    click.echo(f"Conversation {conversation.id} written to {out_file}.", err=True)
+    write_out(text, out_file, f"Conversation {conversation.id} written to {out_file}.")
 
 
 @conversations_group.command("rename")
@@ -155,13 +145,7 @@ def feedback_group() -> None:
 
 
 @feedback_group.command("export")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the JSONL to this file instead of stdout.",
-)
+@out_file_option("Write the JSONL to this file instead of stdout.")
 @click.option("--user", default=None, help="Only this login's ratings (default: everyone's).")
 @pass_app
 def export_feedback(app: AppContext, out_file: Path | None, user: str | None) -> None:
@@ -170,9 +154,4 @@ def export_feedback(app: AppContext, out_file: Path | None, user: str | None) ->
     lines = [
         json.dumps(e, ensure_ascii=False) + "\n" for e in feedback_entries(open_store(app), user)
     ]
-    if out_file is None:
-        click.echo("".join(lines), nl=False)
-        return
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    out_file.write_text("".join(lines), encoding="utf-8")
-    click.echo(f"{len(lines)} rated answer(s) written to {out_file}.", err=True)
+    write_out("".join(lines), out_file, f"{len(lines)} rated answer(s) written to {out_file}.")

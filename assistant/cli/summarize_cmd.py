@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from assistant.cli.answer_cmd import backend_option
 from assistant.cli.app import AppContext, cli, pass_app
+from assistant.cli.output import out_file_option, write_out
 from assistant.cli.remote import server_for
 from assistant.present.markdown import report_markdown
 from assistant.runtime import Runtime
@@ -33,13 +34,7 @@ STAGES = {
     default=None,
     help="Report language (default: the topic's).",
 )
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the Markdown report to this file.",
-)
+@out_file_option("Write the Markdown report to this file.")
 @backend_option
 @pass_app
 def summarize(
@@ -63,7 +58,7 @@ def summarize(
             data = client.summarize(
                 topic, categories=list(categories), max_papers=max_papers, language=lang
             )
-        write_report(data["markdown"], out_file, console)
+        write_out(data["markdown"], out_file, f"Report written to {out_file}.")
         return
     runtime = Runtime(settings)
     try:
@@ -84,14 +79,4 @@ def summarize(
             )
     finally:
         runtime.close()
-    write_report(report_markdown(report), out_file, console)
-
-
-def write_report(markdown: str, out_file: Path | None, console: Console) -> None:
-    """The report to the file asked for, else to stdout."""
-    if out_file is not None:
-        out_file.parent.mkdir(parents=True, exist_ok=True)
-        out_file.write_text(markdown, encoding="utf-8")
-        console.print(f"Report written to {out_file}.")
-    else:
-        click.echo(markdown)
+    write_out(report_markdown(report), out_file, f"Report written to {out_file}.")
