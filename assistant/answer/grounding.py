@@ -108,14 +108,13 @@ class _Asked:
     @classmethod
     def of(cls, question: str, exclude: set[str]) -> _Asked:
         found = list(_INTERROGATIVE.finditer(question))
-        if found:
-            last = found[-1] if re.search(r"[\u4e00-\u9fff]", question) else found[0]
-            start, end = _window(last)
-            part = question[start:end]
-            if not concepts_in(part) & METRICS:
-                part = question  # that span names no metric
-        else:
-            part = question
+        # English asks first ("What F1 does …, which …?": "which" starts a description);
+        # a Chinese question asks at each question word ("正确率从多少提升到了多少？平均加速比
+        # 又从多少…"), its description has none.
+        asking = found if re.search(r"[\u4e00-\u9fff]", question) else found[:1]
+        part = " ".join(question[slice(*_window(m))] for m in asking)
+        if not concepts_in(part) & METRICS:
+            part = question  # no span names a metric
         # Names around every question word ("How many actions …, and what GAIA score …?").
         spans = [_window(m) for m in found] or [(0, len(question))]
         names = {
