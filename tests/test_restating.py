@@ -48,7 +48,10 @@ def test_a_name_answers_which_paper_not_what_figure() -> None:
 
     assert asks_for_a_paper("Which paper scales test-time compute with a recurrent depth?")
     assert asks_for_a_paper("哪篇论文指出大模型中近一半的深层几乎不起作用？")
+    assert asks_for_a_paper("Which text-to-video paper lets users act like a film director?")
+    assert asks_for_a_paper("Which training-free method inserts new objects into videos?")
     assert not asks_for_a_paper("What FID does the generator that samples distant tokens reach?")
+    assert not asks_for_a_paper("What FID does the model reach on ImageNet?")
     assert not restates(
         "The embodied environment was Among Us.",
         "In which embodied environment did the agents play, and how much did they win?",

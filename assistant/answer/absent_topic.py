@@ -5,8 +5,10 @@ digest has no such paper, said before any model call.
 
 Only for English questions that name no paper: every paper of the digest but the few
 summarised only in Chinese has English text, while Chinese word splitting makes too many
-"words" no paper has ("做下", "文生"). And only when the paper ranked first has English text
-of its own: an English word is no evidence against a paper written only in Chinese.
+"words" no paper has ("做下", "文生"). And only when the first papers retrieval ranks
+(those the answer would be written from) all have English text of their own: an English
+word is no evidence against a paper written only in Chinese, which the question may
+describe in other words.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from assistant.retrieval.hits import PaperHit
 from assistant.seams import PaperSearch
 
 
+# The papers a question may be answered from: any of them written only in Chinese may be
+# the one the English question describes in other words.
+SOURCES = 4
+
+
 def missing_topic_words(
     question: str, language: str, hits: Sequence[PaperHit], search: PaperSearch
 ) -> list[str]:
@@ -28,7 +35,7 @@ def missing_topic_words(
         return []
     if any(mentions(question, hit.paper) for hit in hits):
         return []
-    if not hits[0].paper.abstract:
+    if not all(hit.paper.abstract for hit in hits[:SOURCES]):
         return []
     # A token glued from a hyphenated phrase ("math-and-code" -> "mathandcode") is no word
     # of the question's: only words written as they stand count.

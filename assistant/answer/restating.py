@@ -23,10 +23,12 @@ _FILLER = frozenset(
 # "Yes, it does." answers a yes/no question in a few words.
 _YES_NO = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|是|否|不|没有|有)[，,。]", re.I)
 # The question asks for a paper (or a method, a model): its name is an answer.
+# ("Which text-to-video paper …", "Which training-free method …"; not "What FID does the
+# model reach": a verb comes first.)
 _ASKS_FOR_A_PAPER = re.compile(
-    r"\bwhich (?:one )?(?:paper|work|study|article|method|model|approach|framework|technique)\b"
-    r"|\bwhat (?:paper|work|method|approach|model|technique|framework)\b|\bis there (?:a|any)\b"
-    r"|\bname the\b|\bwho\b|哪篇|哪一篇|哪个|哪项|哪种|有没有|是哪|什么方法|什么模型|什么工作"
+    r"\b(?:which|what)(?:\s+(?!(?:does|do|did|is|was|are|were|the|its|their)\b)[\w-]+){0,3}?"
+    r"\s+(?:paper|work|study|article|method|model|approach|framework|technique|system)s?\b"
+    r"|\bis there (?:a|any)\b|\bname the\b|\bwho\b|哪篇|哪一篇|哪个|哪项|哪种|有没有|是哪|什么方法|什么模型|什么工作"
     r"|什么框架|什么技术",
     re.I,
 )
