@@ -20,7 +20,6 @@ from assistant.answer.support import mentions
 from assistant.retrieval.hits import PaperHit
 from assistant.seams import PaperSearch
 
-
 # The papers a question may be answered from: any of them written only in Chinese may be
 # the one the English question describes in other words.
 SOURCES = 4
