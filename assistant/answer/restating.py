@@ -28,8 +28,8 @@ _YES_NO = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|是|否|不|没有|有)[�
 _ASKS_FOR_A_PAPER = re.compile(
     r"\b(?:which|what)(?:\s+(?!(?:does|do|did|is|was|are|were|the|its|their)\b)[\w-]+){0,3}?"
     r"\s+(?:paper|work|study|article|method|model|approach|framework|technique|system)s?\b"
-    r"|\bis there (?:a|any)\b|\bname the\b|\bwho\b|哪篇|哪一篇|哪个|哪项|哪种|有没有|是哪|什么方法|什么模型|什么工作"
-    r"|什么框架|什么技术",
+    r"|\bis there (?:a|any)\b|\bname the\b|\bwho\b"
+    r"|哪篇|哪一篇|哪个|哪项|哪种|有没有|是哪|什么方法|什么模型|什么工作|什么框架|什么技术",
     re.I,
 )
 # A capitalised word inside a sentence is a name ("The environment was Among Us").
