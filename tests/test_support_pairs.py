@@ -58,7 +58,13 @@ def test_a_question_about_one_paper_adds_no_citation_to_another() -> None:
         sentence, by_key, "en", support=lexical_support, min_support=0.35,
         question="What does the s1 paper's budget forcing do?",
     )  # fmt: skip
-    assert 2 not in about_s1.cited
+    assert about_s1.cited == [] and about_s1.keep  # shown uncited in a report's line
+    # Uncited and unsupported, it is not shown in an answer (strict), only flagged.
+    strict = check_sentence(
+        sentence, by_key, "en", support=lexical_support, min_support=0.35,
+        question="What does the s1 paper's budget forcing do?", strict=True,
+    )  # fmt: skip
+    assert not strict.keep and strict.cited == []
     unnamed = check_sentence(
         sentence, by_key, "en", support=lexical_support, min_support=0.35,
         question="What does budget forcing do?",

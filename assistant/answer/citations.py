@@ -90,8 +90,10 @@ def check_sentence(
     support: SupportFn,
     min_support: float,
     question: str = "",
+    strict: bool = False,
 ) -> SentenceCheck:
-    """Check one sentence's markers, support and numbers against the sources.
+    """Check one sentence's markers, support and numbers against the sources. `strict`:
+    a sentence no source supports is not shown even when it states nothing specific.
 
     A sentence that names a source's paper can only cite that paper: its citation is never
     moved elsewhere. Support is judged against the paper's text and what identifies it
@@ -146,7 +148,7 @@ def check_sentence(
     check.supported = bool(kept)
     if not kept and len(terms(body)) >= 3:
         check.flags.append(Flag("unsupported_sentence", body[:120]))
-        if named or numbers(body) or urls:
+        if strict or named or numbers(body) or urls:
             # A specific claim no source backs is not shown, nor one whose link was cut
             # out of it ("available at for …").
             check.keep = False
@@ -259,6 +261,7 @@ def check_citations(
     question: str = "",
     asked_as: str | None = None,
     attribute: bool = False,
+    strict: bool = False,
 ) -> CheckedAnswer:
     """Name, clean, verify and renumber the citations of a model answer.
 
@@ -266,7 +269,8 @@ def check_citations(
     source keys are kept (a report with a fixed reference list). `asked_as`: the question
     as the user wrote it, when sentences that only restate it are to be dropped (a question
     that names its paper; restating.py). With `attribute`, a cited paper the answer never
-    names is named where it is first cited ("According to s1 [1], …").
+    names is named where it is first cited ("According to s1, …"); with `strict`, a
+    sentence no source supports is not shown even when it states nothing specific.
     """
     by_key = {s.key: s for s in sources}
     subject_names = _subject_names(question, sources) if asked_as else set()
@@ -278,7 +282,7 @@ def check_citations(
     for sentence in split_sentences(drop_lead_ins(named), markers=True):
         check = check_sentence(
             sentence, by_key, language, support=support, min_support=min_support,
-            question=question,
+            question=question, strict=strict,
         )  # fmt: skip
         if check.keep and subject_names and restates(check.body, asked_as or "", subject_names):
             check.keep = check.supported = False

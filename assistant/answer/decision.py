@@ -69,7 +69,7 @@ def decide(
         return Decision(True, flags=[Flag("model_declined", raw.strip()[:120])])
     checked = check_citations(
         raw, sources, language, support=support, min_support=min_support, question=question,
-        asked_as=asked_as, attribute=True,
+        asked_as=asked_as, attribute=True, strict=True,
     )  # fmt: skip
     flags = list(checked.flags)
     if checked.supported_sentences == 0:
