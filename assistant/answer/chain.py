@@ -258,7 +258,9 @@ class AnswerService:
             yield AnswerEvent("result", result=self._abstain(result, started))
             return
 
-        missing = missing_topic_words(state["standalone"], lang, state["hits"], self.retriever)
+        missing = missing_topic_words(
+            state["standalone"], lang, state["hits"], [s.paper for s in sources], self.retriever
+        )
         if missing:
             result.flags.append(Flag("topic_absent", ", ".join(missing)))
             result = self._abstain(result, started)
