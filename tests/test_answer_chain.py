@@ -367,7 +367,24 @@ def test_a_topic_no_paper_has_is_declined_before_any_model_call(service):
     assert result.abstained and model.prompts == []
     assert "topic_absent" in kinds(result)
     assert result.answer.endswith("No paper in the digest mentions: weather, forecasting.")
-    # Not when a paper summarised only in Chinese may be the one described in other words.
-    assert "topic_absent" not in kinds(svc.answer(question))
     # A word the digest has is no reason to decline.
     assert not svc.answer("Which paper compresses the KV cache?", filters=english).abstained
+
+
+def test_the_topic_check_stands_back_for_a_source_summarised_only_in_chinese():
+    from assistant.answer.absent_topic import missing_topic_words
+    from assistant.digest.model import Paper
+    from assistant.retrieval.hits import PaperHit
+    from assistant.retrieval.topic import TermPapers, TopicTerms
+
+    class Search:
+        def topic_terms(self, question):
+            return TopicTerms([TermPapers("coprocessor", frozenset())], 867)
+
+    english = Paper(paper_id="a", display_name="A", name_source="title", abstract="An abstract.")
+    chinese = Paper(paper_id="b", display_name="B", name_source="title", summary_zh="中文摘要。")
+    hits = [PaperHit(english, 1.0, 0.5, 0), PaperHit(chinese, 0.9, 0.5, 0)]
+    question = "Which paper trains an offline coprocessor for a frozen decoder?"
+    assert missing_topic_words(question, "en", hits, [english], Search()) == ["coprocessor"]
+    assert missing_topic_words(question, "en", hits, [english, chinese], Search()) == []
+    assert missing_topic_words("哪篇论文训练了协处理器？", "zh", hits, [english], Search()) == []
