@@ -6,9 +6,9 @@ digest has no such paper, said before any model call.
 Only for English questions that name no paper: every paper of the digest but the few
 summarised only in Chinese has English text, while Chinese word splitting makes too many
 "words" no paper has ("做下", "文生"). And only when the papers the answer would be
-written from (its sources) all have English text of their own: an English
-word is no evidence against a paper written only in Chinese, which the question may
-describe in other words.
+written from (its sources) all have English text of their own: an English word is no
+evidence against a paper written only in Chinese, which the question may describe in
+other words.
 """
 
 from __future__ import annotations

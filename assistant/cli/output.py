@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 
-def out_file_option(help_text: str):
+def out_file_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--out FILE`, as the commands that write a document take it."""
     return click.option(
         "--out",
         "out_file",
