@@ -100,3 +100,11 @@ def test_an_answer_that_never_names_its_paper_is_attributed() -> None:
         question="What does s1's small curated dataset do?", attribute=True,
     )  # fmt: skip
     assert asked.text == "The small curated dataset replicates o1 [1]."
+
+
+def test_attribution_leaves_a_yes_alone_and_drops_a_leading_conjunction() -> None:
+    from assistant.answer.names import attributed, can_be_attributed
+
+    assert not can_be_attributed("Yes, there is a paper on forecasting.")
+    assert can_be_attributed("The dataset covers four languages.")
+    assert attributed("并在 VAR 上用两步生成。", "DD", "zh") == "据 DD，在 VAR 上用两步生成。"

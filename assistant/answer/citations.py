@@ -20,7 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.grounding import ungrounded_numbers
-from assistant.answer.names import attributed, name_markers, name_subject
+from assistant.answer.names import (
+    attributed,
+    can_be_attributed,
+    name_markers,
+    name_subject,
+)
 from assistant.answer.restating import restates
 from assistant.answer.result import Citation, Flag, Source
 from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
@@ -327,7 +332,7 @@ def _attribute(
 
     for index, (body, markers) in enumerate(kept):
         unnamed = [k for k in markers if not named(k)]
-        if len(unnamed) == 1:
+        if len(unnamed) == 1 and can_be_attributed(body):
             name = by_key[unnamed[0]].paper.display_name
             kept[index] = (attributed(body, name, language), markers)
 

@@ -57,12 +57,23 @@ _COMMON_START = re.compile(
 )
 
 
+# A sentence that cannot follow "According to X, ": a yes/no ("Yes, there is …").
+_YES_NO_START = re.compile(r"^(?:yes|no)\b|^(?:是的|不是|没有)[，,]", re.I)
+# A Chinese conjunction left at the start once "据 X，" leads ("据 X，并在 VAR 上…").
+_ZH_LEADING_LINK = re.compile(r"^(?:并且|并|而且|而|且|同时|此外|另外)")
+
+
+def can_be_attributed(sentence: str) -> bool:
+    """False for a sentence "According to X, " cannot lead (a yes or a no)."""
+    return not _YES_NO_START.match(sentence.strip())
+
+
 def attributed(sentence: str, name: str, language: str) -> str:
     """`sentence` said as the paper's: "According to s1, the budget …" / "据 s1，…" (for an
     answer that cites a paper it never names)."""
     stripped = sentence.strip()
     if language == "zh":
-        return f"据 {name}，{stripped}"
+        return f"据 {name}，{_ZH_LEADING_LINK.sub('', stripped)}"
     if _COMMON_START.match(stripped):
         stripped = stripped[0].lower() + stripped[1:]
     return f"According to {name}, {stripped}"
