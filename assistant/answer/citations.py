@@ -133,11 +133,13 @@ def check_sentence(
     candidates = named or list(by_key)
     # The names code wrote are not evidence: the rest of the sentence must be supported.
     claim = without_names(body, [by_key[k].paper for k in named])
-    scores = {
-        k: support(claim, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}") for k in candidates
-    }
     if named and not terms(claim):
         scores = {k: 1.0 for k in named}  # only a name ("DiaBlo [2]"): it claims nothing else
+    else:
+        scores = {
+            k: support(claim, f"{by_key[k].text}\n{identity_text(by_key[k].paper)}")
+            for k in candidates
+        }
     kept = [k for k in keys if k in scores and scores[k] >= min_support]
     check.removed += sum(1 for k in keys if k in by_key and k not in kept)
     if not kept:
