@@ -328,15 +328,13 @@ def _attribute(
     """Name each cited paper that neither the question nor the answer names, in the first
     sentence citing it."""
 
-    def named(key: int) -> bool:
-        text = " ".join([question, *(body for body, _ in kept)])
-        return mentions(text, by_key[key].paper)
-
+    text = " ".join([question, *(body for body, _ in kept)])
     for index, (body, markers) in enumerate(kept):
-        unnamed = [k for k in markers if not named(k)]
+        unnamed = [k for k in markers if not mentions(text, by_key[k].paper)]
         if len(unnamed) == 1 and can_be_attributed(body):
             name = by_key[unnamed[0]].paper.display_name
             kept[index] = (attributed(body, name, language), markers)
+            text = " ".join([question, *(body for body, _ in kept)])
 
 
 def _subject_names(question: str, sources: Sequence[Source]) -> set[str]:
