@@ -4,8 +4,12 @@ is one."""
 from __future__ import annotations
 
 from assistant.answer.restating import restates
+from assistant.digest.model import Paper
 
-NAMES = {"svs"}
+NAMES = [Paper(paper_id="svs", display_name="SvS", name_source="text")]
+FSA = Paper(
+    paper_id="fsa", display_name="FSA", name_source="text", title_en="Flash Sparse Attention"
+)
 
 
 def test_a_fragment_of_the_question_restates_it() -> None:
@@ -26,7 +30,7 @@ def test_an_english_restatement_with_two_filler_words() -> None:
         "The benchmarking of Flash Sparse Attention (FSA) for its kernel latency "
         "is described in FSA."
     )
-    assert restates(sentence, question, {"fsa", "flash", "sparse", "attention"})
+    assert restates(sentence, question, [FSA])
 
 
 def test_naming_the_paper_answers_a_which_paper_question() -> None:
@@ -55,5 +59,12 @@ def test_a_name_answers_which_paper_not_what_figure() -> None:
     assert not restates(
         "The embodied environment was Among Us.",
         "In which embodied environment did the agents play, and how much did they win?",
-        set(),
+        [],
     )
+
+
+def test_a_names_digits_are_no_figure() -> None:
+    paper = Paper(paper_id="dd", display_name="Distilled Decoding 1", name_source="text")
+    question = "What FID does the generator that samples weakly dependent tokens reach?"
+    sentence = "According to Distilled Decoding 1, the FID of the generator that samples tokens."
+    assert restates(sentence, question, [paper])

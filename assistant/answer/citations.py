@@ -28,7 +28,13 @@ from assistant.answer.names import (
 )
 from assistant.answer.restating import restates
 from assistant.answer.result import Citation, Flag, Source
-from assistant.answer.support import SupportFn, identity_text, lexical_support, mentions
+from assistant.answer.support import (
+    SupportFn,
+    identity_text,
+    lexical_support,
+    mentions,
+    without_names,
+)
 from assistant.text.links import strip_urls
 from assistant.text.markers import marker_keys, strip_markers
 from assistant.text.numbers import is_stated, numbers
@@ -180,14 +186,6 @@ def _marker_inside(sentence: str, key: int) -> bool:
     return bool(re.search(rf"\S\s*\[{key}\]\s*[\w\u4e00-\u9fff$]", sentence.strip()))
 
 
-def without_names(body: str, papers: Sequence) -> str:
-    for paper in papers:
-        for name in (paper.display_name.split(" (", 1)[0], paper.title_en, paper.title_zh):
-            if name:
-                body = body.replace(name, " ")
-    return body
-
-
 def _best_source(
     body: str,
     scores: dict[int, float],
@@ -280,7 +278,8 @@ def check_citations(
     sentence no source supports is not shown even when it states nothing specific.
     """
     by_key = {s.key: s for s in sources}
-    subject_names = _subject_names(question, sources) if asked_as else set()
+    # The papers a question names: naming them again answers nothing (restating.py).
+    subject = [s.paper for s in sources if mentions(question, s.paper)] if asked_as else []
     result = CheckedAnswer(text="", citations=[])
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
@@ -291,7 +290,7 @@ def check_citations(
             sentence, by_key, language, support=support, min_support=min_support,
             question=question, strict=strict,
         )  # fmt: skip
-        if check.keep and subject_names and restates(check.body, asked_as or "", subject_names):
+        if check.keep and subject and restates(check.body, asked_as or "", subject):
             check.keep = check.supported = False
             check.flags.append(Flag("restates_question", check.body[:120]))
         result.removed_citations += check.removed
@@ -335,12 +334,6 @@ def _attribute(
             name = by_key[unnamed[0]].paper.display_name
             kept[index] = (attributed(body, name, language), markers)
             text = " ".join([question, *(body for body, _ in kept)])
-
-
-def _subject_names(question: str, sources: Sequence[Source]) -> set[str]:
-    """The terms naming the papers the question names (none: it names no paper)."""
-    named = [s.paper for s in sources if mentions(question, s.paper)]
-    return {t for paper in named for t in terms(identity_text(paper))}
 
 
 def _place_markers(

@@ -10,22 +10,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.citations import (
-    CheckedAnswer,
-    check_citations,
-    only_invented_numbers,
-    without_names,
-)
+from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
 from assistant.answer.context import asks_for_a_figure, asks_for_numbers
 from assistant.answer.decline import model_declined
 from assistant.answer.restating import asks_for_a_paper, restates
 from assistant.answer.result import Flag, Source
-from assistant.answer.support import SupportFn, identity_text, mentions
+from assistant.answer.support import SupportFn, mentions
 from assistant.text.concepts import UNITS, concepts_in
 from assistant.text.markers import strip_markers
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.sentences import split_sentences
-from assistant.text.terms import terms
 
 # Said after a partial answer: what the digest gives is shown, the rest it does not give.
 PARTIAL_NOTE = {
@@ -112,10 +106,9 @@ def _only_restates(answer: str, question: str, asked_as: str, sources: Sequence[
     dropped already."""
     if asks_for_a_paper(question) or any(mentions(question, s.paper) for s in sources):
         return False
-    names = {t for s in sources for t in terms(identity_text(s.paper))}
-    papers = [s.paper for s in sources]  # their names' digits are no figures ("… 1")
-    sentences = [without_names(strip_markers(s), papers) for s in split_sentences(answer)]
-    return bool(sentences) and all(restates(s, asked_as, names) for s in sentences)
+    papers = [s.paper for s in sources]
+    sentences = [strip_markers(s) for s in split_sentences(answer)]
+    return bool(sentences) and all(restates(s, asked_as, papers) for s in sentences)
 
 
 def _gives_a_figure(answer: str, question: str) -> bool:

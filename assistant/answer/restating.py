@@ -12,7 +12,10 @@ declined (decision.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from assistant.answer.support import identity_text, without_names
+from assistant.digest.model import Paper
 from assistant.text.numbers import is_stated, numbers
 from assistant.text.terms import names_in, terms
 
@@ -39,10 +42,13 @@ _CAPITALISED = re.compile(r"(?<=[\w,;:] )[A-Z][a-z]+")
 MOST_NEW_TERMS = 2
 
 
-def restates(sentence: str, question: str, names: set[str]) -> bool:
+def restates(sentence: str, question: str, papers: Sequence[Paper]) -> bool:
     """True when `sentence` adds no number, no name and at most MOST_NEW_TERMS words to
-    `question` and `names` (the terms of the names and titles of the paper the question is
-    about)."""
+    `question` and to the names and titles of `papers` (those a naming says nothing about:
+    the question's own, or every source's when a paper's name is no answer). Their names
+    are taken out first, digits and all ("Distilled Decoding 1")."""
+    names = {t for paper in papers for t in terms(identity_text(paper))}
+    sentence = without_names(sentence, papers)
     if _YES_NO.search(sentence):
         return False
     asked = numbers(question)

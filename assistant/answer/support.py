@@ -11,7 +11,7 @@ already loaded for retrieval; no extra model call).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -88,3 +88,12 @@ def mentions(sentence: str, paper: Paper) -> bool:
         if re.search(pattern, sentence, re.I):
             return True
     return False
+
+
+def without_names(text: str, papers: Sequence[Paper]) -> str:
+    """`text` with the papers' display names and titles taken out."""
+    for paper in papers:
+        for name in (paper.display_name.split(" (", 1)[0], paper.title_en, paper.title_zh):
+            if name:
+                text = text.replace(name, " ")
+    return text
