@@ -376,6 +376,14 @@ class AnswerSettings(BaseModel):
     language_retry: bool = Field(
         default=True, description="Ask once more when the answer is not in the question's language."
     )
+    topic_check_similarity: float = Field(
+        default=0.42,
+        description=(
+            "Dense similarity at which a source summarised only in Chinese may be what an "
+            "English question describes in other words, so a question word no paper has is no "
+            "reason to decline (answer/absent_topic.py; calibrated for the default embedder)."
+        ),
+    )
     list_papers: int = Field(
         default=12, ge=1, le=30, description="Most papers a list answer names."
     )

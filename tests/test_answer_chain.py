@@ -385,6 +385,15 @@ def test_the_topic_check_stands_back_for_a_source_summarised_only_in_chinese():
     chinese = Paper(paper_id="b", display_name="B", name_source="title", summary_zh="中文摘要。")
     hits = [PaperHit(english, 1.0, 0.5, 0), PaperHit(chinese, 0.9, 0.5, 0)]
     question = "Which paper trains an offline coprocessor for a frozen decoder?"
-    assert missing_topic_words(question, "en", hits, [english], Search()) == ["coprocessor"]
-    assert missing_topic_words(question, "en", hits, [english, chinese], Search()) == []
-    assert missing_topic_words("哪篇论文训练了协处理器？", "zh", hits, [english], Search()) == []
+
+    def missing(hits, sources, lang="en", q=question):
+        return missing_topic_words(q, lang, hits, sources, Search(), close_similarity=0.42)
+
+    assert missing(hits, [english]) == ["coprocessor"]
+    assert missing(hits, [english, chinese]) == []  # close to the question: may be it
+    assert missing(hits, [english], lang="zh", q="哪篇论文训练了协处理器？") == []
+    # ranked first, it may be it whatever its similarity
+    assert missing([PaperHit(chinese, 1.0, 0.2, 0), hits[0]], [english, chinese]) == []
+    # neither first nor close: the neighbour of a topic the digest lacks ("weather")
+    far = [hits[0], PaperHit(chinese, 0.9, 0.3, 0)]
+    assert missing(far, [english, chinese]) == ["coprocessor"]

@@ -259,7 +259,12 @@ class AnswerService:
             return
 
         missing = missing_topic_words(
-            state["standalone"], lang, state["hits"], [s.paper for s in sources], self.retriever
+            state["standalone"],
+            lang,
+            state["hits"],
+            [s.paper for s in sources],
+            self.retriever,
+            self.settings.answer.topic_check_similarity,
         )
         if missing:
             result.flags.append(Flag("topic_absent", ", ".join(missing)))

@@ -29,7 +29,7 @@ _SCAFFOLD = re.compile(
     r"|总结一下|总结|实验|做了|报告了?|结果|基准|评测"
     r"|\b(?:which|what|are there|any|papers?|works?|stud(?:y|ies)|research|in the digest|digest"
     r"|report|results?|experiments?|evaluate|benchmark|environment|task|is there|list"
-    r"|summari[sz]e|mainly about|arxiv|links?)\b",
+    r"|summari[sz]e|mainly about|arxiv|links?|how (?:much|many))\b",
     re.I,
 )
 _PARENS = re.compile(r"[(（][^()（）]*[)）]")
