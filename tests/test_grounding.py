@@ -127,3 +127,16 @@ def test_a_question_that_asks_two_things_asks_of_the_names_in_both() -> None:
     )
     answer = "It achieves a GAIA score of 58.1 using only basic search tools."
     assert ungrounded_numbers(answer, [source], question) == []
+
+
+def test_a_figure_under_another_setting_is_not_grounded() -> None:
+    # the digest gives VAR's one-step FID; two steps were asked
+    source = "对于需要 10 步生成的 VAR，DD 实现了一步生成（6.3 倍加速），FID 从 4.19 增加到 9.96。"
+    question = "Distilled Decoding 在 VAR 上用两步生成时 FID 是多少？"
+    answer = "Distilled Decoding 在 VAR 上用两步生成时 FID 是 9.96。"
+    assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["9.96"]
+    one_step = "Distilled Decoding 在 VAR 上用一步生成时 FID 是多少？"
+    assert ungrounded_numbers("一步生成时 FID 是 9.96。", [source], one_step) == []
+    shots = "Model X reaches 61.2 on MMLU in the zero-shot setting."
+    asked = "What 5-shot MMLU score does Model X reach?"
+    assert ungrounded_numbers("Model X reaches 61.2 on MMLU.", [shots], asked)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.text.concepts import METRICS, concepts_in
+from assistant.text.concepts import METRICS, concepts_in, conditions_in
 from assistant.text.numbers import Number, is_stated, numbers, same_quantity
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import NAME, names_in, terms
@@ -104,10 +104,12 @@ class _Asked:
     pass_at: frozenset[str]
     absolute: bool
     one_part: bool
+    conditions: dict[str, set[str]]  # the setting asked about: {"steps": {"2"}}
 
     @classmethod
     def of(cls, question: str, exclude: set[str]) -> _Asked:
         found = list(_INTERROGATIVE.finditer(question))
+        asked_at = " ".join(question[slice(*_window(m))] for m in found)
         # English asks first ("What F1 does …, which …?": "which" starts a description);
         # a Chinese question asks at each question word ("正确率从多少提升到了多少？平均加速比
         # 又从多少…"), its description has none.
@@ -128,6 +130,7 @@ class _Asked:
             pass_at=frozenset(_PASS_AT.findall(part)),
             absolute=bool(_ASKS_ABSOLUTE.search(question)),
             one_part=bool(_ASKS_ONE_PART.search(question)),
+            conditions=conditions_in(asked_at),
         )
 
 
@@ -137,7 +140,8 @@ def _says_what_was_asked(
     """False when the source sentence states the number as something else than the question
     asks: another metric ("F1" asked, "准确率达 98.2%" stated), another benchmark ("GPQA"
     asked, "AIME24 上达到 57.1%" stated), a gain for an absolute value, an average for one
-    benchmark's value, Pass@32 for Pass@1. `exclude`: the papers' own names."""
+    benchmark's value, Pass@32 for Pass@1, a one-step figure for a two-step one. `exclude`:
+    the papers' own names."""
     at = next((m for m in numbers(holder) if same_quantity(number, m)), None)
     if at is None:
         return True
@@ -158,6 +162,10 @@ def _says_what_was_asked(
         return False
     if asked.absolute and _RELATIVE.search(lead + near):
         return False
+    stated_conditions = conditions_in(lead + near)
+    for kind, values in asked.conditions.items():
+        if stated_conditions.get(kind) and not values & stated_conditions[kind]:
+            return False  # the one-step figure for the two-step one asked
     return not (asked.one_part and _AVERAGE.search(lead + near))
 
 

@@ -99,3 +99,36 @@ _MATCHERS = {
 def concepts_in(text: str) -> set[str]:
     """The quantities a text speaks of."""
     return {concept for concept, matcher in _MATCHERS.items() if matcher.search(text)}
+
+
+# The setting a figure is measured under: how many generation steps, shots or bits. "FID
+# with two steps" is not answered by the one-step FID beside it.
+_COUNT_WORDS = {
+    "零": "0", "zero": "0", "一": "1", "单": "1", "one": "1", "single": "1", "两": "2",
+    "二": "2", "two": "2", "三": "3", "three": "3", "四": "4", "four": "4", "少": "few",
+    "few": "few",
+}  # fmt: skip
+# A count as a word or digits; not "第一步" (the first step), "进一步" (further), "每一步".
+_COUNT = (
+    r"(?<![A-Za-z0-9.第进每下同])"
+    r"(\d+(?:\.\d+)?|zero|one|single|two|three|four|few|[零一单两二三四])"
+)
+_CONDITIONS = {
+    "steps": (re.compile(_COUNT + r"\s*-?\s*(?:步|steps?\b)", re.I),),
+    "shots": (
+        re.compile(_COUNT + r"\s*-?\s*shots?\b", re.I),
+        re.compile(r"([零少单])样本"),
+    ),
+    "bits": (re.compile(_COUNT + r"\s*-?\s*(?:bits?\b|比特)", re.I),),
+}
+
+
+def conditions_in(text: str) -> dict[str, set[str]]:
+    """The settings a text names, by kind: {"steps": {"1", "10"}} for "10 步…一步生成"."""
+    found: dict[str, set[str]] = {}
+    for kind, patterns in _CONDITIONS.items():
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                count = match.group(1).lower()
+                found.setdefault(kind, set()).add(_COUNT_WORDS.get(count, count))
+    return found
