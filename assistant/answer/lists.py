@@ -111,7 +111,10 @@ class ListAnswers:
         found = self.papers(topic, filters)
         kept = found.listed
         timings["retrieval_s"] = time.perf_counter() - t0
-        result.retrieved = found.pool[: self.settings.answer.retrieve_papers]
+        # What the list step ranked: the listed papers first, then the rest of the pool.
+        listed_ids = {hit.paper.paper_id for hit in kept}
+        ranked = kept + [hit for hit in found.pool if hit.paper.paper_id not in listed_ids]
+        result.retrieved = ranked[: max(self.settings.answer.retrieve_papers, len(kept))]
         if not kept:
             result.flags.append(Flag("weak_retrieval", "no paper is clearly about the topic"))
             result = abstain(result, started)
