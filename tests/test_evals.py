@@ -38,6 +38,8 @@ def test_duplicates_count_once_and_urls_equal_ids():
     assert m.recall_at(retrieved, ["b"], 2) == 1.0  # the duplicate does not take a slot
     assert m.reciprocal_rank(retrieved, ["arXiv:2502.05171"]) == 1.0
     assert m.citation_counts(["2502.05171", "2502.05171", "z"], ["2502.05171"]) == (1, 2)
+    # a list question's acceptable papers are not wrong citations; others still are
+    assert m.citation_counts(["2502.05171", "z", "y"], ["2502.05171"], ["z"]) == (2, 3)
     assert m.citation_recall(["https://arxiv.org/pdf/2502.05171"], ["2502.05171", "q"]) == 0.5
 
 

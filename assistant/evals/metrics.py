@@ -37,10 +37,13 @@ def reciprocal_rank(retrieved: Sequence[str], gold: Sequence[str], k: int = 10) 
     return 0.0
 
 
-def citation_counts(cited: Sequence[str], gold: Sequence[str]) -> tuple[int, int]:
-    """(citations that point at a gold paper, all citations), duplicates counted once."""
+def citation_counts(
+    cited: Sequence[str], gold: Sequence[str], acceptable: Sequence[str] = ()
+) -> tuple[int, int]:
+    """(citations that point at a gold or acceptable paper, all citations), duplicates
+    counted once. A list question's acceptable papers may be named without being wrong."""
     refs = _unique(cited)
-    wanted = set(_unique(gold))
+    wanted = set(_unique(gold)) | set(_unique(acceptable))
     return sum(1 for ref in refs if ref in wanted), len(refs)
 
 

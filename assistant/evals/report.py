@@ -71,7 +71,11 @@ def summarize(records: Sequence[dict[str, Any]], facts: dict[str, list[str]]) ->
     )
     out["mrr@10"] = m.mean([m.reciprocal_rank(_ids(r["retrieved"]), r["gold"]) for r in answerable])
     if answered:
-        counts = [m.citation_counts(_ids(r["cited"]), r["gold"]) for r in answered if r["gold"]]
+        counts = [
+            m.citation_counts(_ids(r["cited"]), r["gold"], r.get("acceptable", []))
+            for r in answered
+            if r["gold"]
+        ]
         cited = sum(total for _, total in counts)
         out["citation_precision"] = (sum(good for good, _ in counts) / cited) if cited else None
         out["citation_recall"] = m.mean(
