@@ -8,7 +8,12 @@ from assistant.text.language import detect_language, in_language
 from assistant.text.links import strip_urls
 from assistant.text.markers import marker_keys, replace_markers, strip_markers
 from assistant.text.numbers import is_stated, numbers, same_quantity, unstated
-from assistant.text.sentences import join_sentences, split_sentences, strip_label
+from assistant.text.sentences import (
+    join_sentences,
+    split_sentences,
+    starts_with_yes_or_no,
+    strip_label,
+)
 from assistant.text.terms import names_in, overlap, terms
 
 
@@ -85,6 +90,23 @@ def test_a_field_label_is_stripped_once() -> None:
     assert strip_label("A sentence that is much too long to be a label: here") == (
         "A sentence that is much too long to be a label: here"
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answers_yes_or_no"),
+    [
+        ("Yes, there is a paper on it.", True),
+        ("No paper in the digest does.", True),  # "No" first: it answers no
+        ("是的，它用了 MMLU。", True),
+        ("不是，它用的是 GSM8K。", True),
+        ("有，FreqKV 做了这件事。", True),
+        ("Notably, KVZip compresses the cache.", False),
+        ("有研究表明压缩有效。", False),
+        ("是一种新的解码方法。", False),
+    ],
+)
+def test_a_sentence_that_opens_with_yes_or_no(sentence: str, answers_yes_or_no: bool) -> None:
+    assert starts_with_yes_or_no(sentence) is answers_yes_or_no
 
 
 def test_markers_are_found_in_every_written_form() -> None:

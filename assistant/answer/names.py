@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from assistant.text.markers import MARKER, keys_of
+from assistant.text.sentences import starts_with_yes_or_no
 
 # Words after which a marker is the thing named: "in [1]", "and [2]", "both [1]", "和[2]".
 _EN_BEFORE_NAME = frozenset(
@@ -58,14 +59,13 @@ _COMMON_START = re.compile(
 
 
 # A sentence that cannot follow "According to X, ": a yes/no ("Yes, there is …").
-_YES_NO_START = re.compile(r"^(?:yes|no)\b|^(?:是的|不是|没有)[，,]", re.I)
 # A Chinese conjunction left at the start once "据 X，" leads ("据 X，并在 VAR 上…").
 _ZH_LEADING_LINK = re.compile(r"^(?:并且|并|而且|而|且|同时|此外|另外)")
 
 
 def can_be_attributed(sentence: str) -> bool:
     """False for a sentence "According to X, " cannot lead (a yes or a no)."""
-    return not _YES_NO_START.match(sentence.strip())
+    return not starts_with_yes_or_no(sentence)
 
 
 def attributed(sentence: str, name: str, language: str) -> str:

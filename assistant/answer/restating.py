@@ -17,14 +17,13 @@ from collections.abc import Sequence
 from assistant.answer.support import identity_text, without_names
 from assistant.digest.model import Paper
 from assistant.text.numbers import is_stated, numbers
+from assistant.text.sentences import starts_with_yes_or_no
 from assistant.text.terms import names_in, terms
 
 # Words a restatement adds without saying anything ("is described in", "according to").
 _FILLER = frozenset(
     terms("describe described describes according paper work study method 论文 方法 工作 研究")
 )
-# "Yes, it does." answers a yes/no question in a few words.
-_YES_NO = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|是|否|不|没有|有)[，,。]", re.I)
 # The question asks for a paper (or a method, a model): its name is an answer.
 # ("Which text-to-video paper …", "Which training-free method …"; not "What FID does the
 # model reach": a verb comes first.)
@@ -49,7 +48,7 @@ def restates(sentence: str, question: str, papers: Sequence[Paper]) -> bool:
     are taken out first, digits and all ("Distilled Decoding 1")."""
     names = {t for paper in papers for t in terms(identity_text(paper))}
     sentence = without_names(sentence, papers)
-    if _YES_NO.search(sentence):
+    if starts_with_yes_or_no(sentence):  # "Yes, it does." answers in a few words
         return False
     asked = numbers(question)
     if any(not is_stated(n, asked) for n in numbers(sentence)):

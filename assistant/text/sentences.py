@@ -20,6 +20,8 @@ _CHINESE_END = re.compile(r"[。！？；][”」』）)]?")
 _LATIN_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff])")
 # In model output a sentence may also end right before a marker or at the end of the text.
 _LATIN_END_MARKED = re.compile(r"(?<=[.!?])[\"')]?(?:" + MARKER_RUN + r")?(?:\s+(?=\S)|$)")
+# A sentence that opens with a yes or a no: "Yes, …", "No …", "是的，", "不是，", "有，".
+_YES_NO_START = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|不是|是|否|不|没有|有)[，,。]", re.I)
 # "Name:" or "问题：" at the start of a line: a field label, not part of the sentence.
 _LABEL = re.compile(r"^[^:：\n]{1,%d}[:：]\s*")
 
@@ -143,3 +145,8 @@ def _cut_long(
     if rest:
         pieces.append(rest)
     return pieces
+
+
+def starts_with_yes_or_no(sentence: str) -> bool:
+    """Whether the sentence answers a yes/no question first ("Yes, …", "不是，…")."""
+    return bool(_YES_NO_START.match(sentence))
