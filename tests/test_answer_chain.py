@@ -278,6 +278,20 @@ def test_a_runaway_condense_falls_back_to_the_last_question(service, sample_inde
     assert retriever.queries == ["Tell me about KVZip Which benchmark?"]
 
 
+def test_a_condense_that_answers_instead_of_asking_falls_back_to_the_last_question(
+    service, sample_index
+):
+    retriever = RecordingSearch(sample_index.retriever)
+    svc, _ = service(
+        "KVZip was evaluated on LongBench.", "KVZip was evaluated on LongBench [1].",
+        retriever=retriever,
+    )  # fmt: skip
+    history = [{"role": "user", "content": "Tell me about KVZip"}]
+    result = svc.answer("Which benchmark did it use?", history=history)
+    assert retriever.queries == ["Tell me about KVZip Which benchmark did it use?"]
+    assert result.standalone_question == "Tell me about KVZip Which benchmark did it use?"
+
+
 @pytest.mark.parametrize("context_size", [1024, 2048, 4096])
 def test_the_prompt_never_exceeds_the_context_budget(context_size, bundled_index):
     from assistant.tokens import TokenCounter

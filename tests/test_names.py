@@ -108,3 +108,23 @@ def test_attribution_leaves_a_yes_alone_and_drops_a_leading_conjunction() -> Non
     assert not can_be_attributed("Yes, there is a paper on forecasting.")
     assert can_be_attributed("The dataset covers four languages.")
     assert attributed("并在 VAR 上用两步生成。", "DD", "zh") == "据 DD，在 VAR 上用两步生成。"
+
+
+def test_a_copy_of_the_context_after_the_answer_is_cut() -> None:
+    paper = Paper(
+        paper_id="p1", display_name="MSTaR", name_source="method",
+        title_en="Diving into Self-Evolving Training for Multimodal Reasoning",
+        title_zh="深入探讨多模态推理的自演化训练",
+    )  # fmt: skip
+    text = "摘要: 自演化训练已成为一种有效且可扩展的增强推理能力的方法。"
+    raw = (
+        "MSTaR 研究了自演化训练的三个关键因素[1]。\n\n"
+        "[1] MSTaR (Diving into Self-Evolving Training for Multimodal Reasoning) / "
+        "深入探讨多模态推理的自演化训练\n" + text
+    )
+    checked = check_citations(raw, [Source(1, paper, text)], "zh")
+    assert "深入探讨" not in checked.text and "摘要" not in checked.text
+    assert any(f.kind == "echoed_sources" for f in checked.flags)
+    # a line that opens with the paper's name alone is an answer about it
+    plain = check_citations("MSTaR 是一种自演化训练方法[1]。", [Source(1, paper, text)], "zh")
+    assert not any(f.kind == "echoed_sources" for f in plain.flags)

@@ -9,6 +9,7 @@ from assistant.text.links import strip_urls
 from assistant.text.markers import marker_keys, replace_markers, strip_markers
 from assistant.text.numbers import is_stated, numbers, same_quantity, unstated
 from assistant.text.sentences import (
+    is_question,
     join_sentences,
     split_sentences,
     starts_with_yes_or_no,
@@ -107,6 +108,15 @@ def test_a_field_label_is_stripped_once() -> None:
 )
 def test_a_sentence_that_opens_with_yes_or_no(sentence: str, answers_yes_or_no: bool) -> None:
     assert starts_with_yes_or_no(sentence) is answers_yes_or_no
+
+
+def test_a_question_is_told_from_a_statement_in_both_languages() -> None:
+    for text in ["What dataset did it use?", "它用了什么数据集", "Light-A-Video 用的是哪个模型？",
+                 "Does it need training", "效果如何"]:  # fmt: skip
+        assert is_question(text), text
+    answers = ["Light-A-Video 用了重打光模型来保证光照一致。", "KVZip was tested on LongBench."]
+    for text in answers:
+        assert not is_question(text), text
 
 
 def test_markers_are_found_in_every_written_form() -> None:

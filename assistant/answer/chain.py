@@ -46,6 +46,7 @@ from assistant.errors import AssistantError, BackendError, ConfigError
 from assistant.prompts import load_prompt
 from assistant.seams import History, PaperSearch
 from assistant.text.language import detect_language, in_language
+from assistant.text.sentences import is_question
 
 # tiktoken counts are a little lower than the local model's own tokenizer on Chinese text;
 # budgets against the model's context keep this margin.
@@ -144,6 +145,10 @@ class AnswerService:
         state["timings"]["condense_s"] = time.perf_counter() - started
         if not rewritten or len(rewritten) > 3 * len(question) + 200:
             return standalone_without_model(question, history)  # a runaway rewrite is worse
+        if is_question(question) and not is_question(rewritten):
+            # The model answered instead of rewriting ("Light-A-Video 使用了…来保证光照一致。"):
+            # that answer would be checked and searched as if the user had asked it.
+            return standalone_without_model(question, history)
         return rewritten
 
     def _retrieve(self, state: dict[str, Any]) -> list[Any]:

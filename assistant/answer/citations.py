@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.context import echoed_sources_start
 from assistant.answer.grounding import ungrounded_numbers
 from assistant.answer.names import (
     attributed,
@@ -281,6 +282,10 @@ def check_citations(
     # The papers a question names: naming them again answers nothing (restating.py).
     subject = [s.paper for s in sources if mentions(question, s.paper)] if asked_as else []
     result = CheckedAnswer(text="", citations=[])
+    echo = echoed_sources_start(raw, sources)
+    if echo is not None:
+        result.flags.append(Flag("echoed_sources", f"{len(raw) - echo} characters cut"))
+        raw = raw[:echo]
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
     kept: list[tuple[str, dict[int, str]]] = []  # sentence bodies and their markers

@@ -101,16 +101,37 @@ def _score(
     return score
 
 
-def header_of(key: int, paper: Paper) -> str:
-    """The first line of a source: its number and name, with its full English title and its
-    Chinese title when it has them (an English question about a paper summarised only in
-    Chinese finds its words in the title)."""
+def _titled_name(paper: Paper) -> str:
     name = paper.display_name
     if paper.title_en and paper.title_en != name:
         name = f"{name} ({paper.title_en})"
     if paper.title_zh and paper.title_zh != paper.display_name:
         name = f"{name} / {paper.title_zh}"
-    return f"[{key}] {name}"
+    return name
+
+
+def header_of(key: int, paper: Paper) -> str:
+    """The first line of a source: its number and name, with its full English title and its
+    Chinese title when it has them (an English question about a paper summarised only in
+    Chinese finds its words in the title)."""
+    return f"[{key}] {_titled_name(paper)}"
+
+
+def echoed_sources_start(answer: str, sources: Sequence[Source]) -> int | None:
+    """Where the model starts copying the context block into its answer: a line that opens
+    with a source's header ("[1] Diving into … / 深入探讨…" and its field text after it).
+    Only headers that carry a title beside the name are recognised: a line opening with a
+    bare name is an answer about the paper."""
+    starts = []
+    for source in sources:
+        titled = _titled_name(source.paper)
+        if titled == source.paper.display_name:
+            continue
+        pattern = r"(?m)^[ \t]*(?:\[\d+\][ \t]*)?" + re.escape(titled)
+        found = re.search(pattern, answer)
+        if found:
+            starts.append(found.start())
+    return min(starts, default=None)
 
 
 def select_sentences(

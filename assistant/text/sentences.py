@@ -22,6 +22,14 @@ _LATIN_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9\u4e00-\u9fff
 _LATIN_END_MARKED = re.compile(r"(?<=[.!?])[\"')]?(?:" + MARKER_RUN + r")?(?:\s+(?=\S)|$)")
 # A sentence that opens with a yes or a no: "Yes, …", "No …", "是的，", "不是，", "有，".
 _YES_NO_START = re.compile(r"^\s*(?:yes|no)\b|^\s*(?:是的|不是|是|否|不|没有|有)[，,。]", re.I)
+# What makes a text a question: a question mark, a Chinese question word or particle, or
+# an English question word first.
+_QUESTION = re.compile(
+    r"[?？]\s*$|吗|呢|什么|多少|哪|几|如何|怎么|怎样|是否|为何|为什么|有没有|是不是"
+    r"|^\s*(?:what|which|how|why|who|whom|whose|when|where|is|are|was|were|does|do|did|can"
+    r"|could|has|have|had|should|would|will)\b",
+    re.I,
+)
 # "Name:" or "问题：" at the start of a line: a field label, not part of the sentence.
 _LABEL = re.compile(r"^[^:：\n]{1,%d}[:：]\s*")
 
@@ -150,3 +158,8 @@ def _cut_long(
 def starts_with_yes_or_no(sentence: str) -> bool:
     """Whether the sentence answers a yes/no question first ("Yes, …", "不是，…")."""
     return bool(_YES_NO_START.match(sentence))
+
+
+def is_question(text: str) -> bool:
+    """Whether the text asks something ("What dataset did it use?", "它用了什么数据集")."""
+    return bool(_QUESTION.search(text))
