@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.grounding import ungrounded_numbers
+from assistant.answer.grounding import invented_names, ungrounded_numbers
 
 BORROWED = [
     # an absolute value asked, a gain stated
@@ -126,7 +126,8 @@ def test_a_question_that_asks_two_things_asks_of_the_names_in_both() -> None:
         "GAIA score does it reach using only basic search tools?"
     )
     answer = "It achieves a GAIA score of 58.1 using only basic search tools."
-    assert ungrounded_numbers(answer, [source], question) == []
+    entry = "Based on an RL-trained QwQ-32B model, ASearcher … " + source
+    assert ungrounded_numbers(answer, [source], question, entries=[entry]) == []
 
 
 def test_a_figure_under_another_setting_is_not_grounded() -> None:
@@ -140,3 +141,26 @@ def test_a_figure_under_another_setting_is_not_grounded() -> None:
     shots = "Model X reaches 61.2 on MMLU in the zero-shot setting."
     asked = "What 5-shot MMLU score does Model X reach?"
     assert ungrounded_numbers("Model X reaches 61.2 on MMLU.", [shots], asked)
+
+
+def test_a_figure_for_a_benchmark_or_model_the_paper_never_names_is_not_grounded() -> None:
+    source = (
+        "On diverse benchmarks, DND boosts the performances of the dense Qwen3-1.7B, "
+        "Llama3.2-1B, and Gemma3-1B by 1.88%, 2.61%, and 2.50%."
+    )
+    question = "DND 在 Qwen3-1.7B 上 MMLU 单项提升了多少？"
+    answer = "DND 在 Qwen3-1.7B 上 MMLU 单项提升了 1.88%。"
+    assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["1.88%"]
+    # a name written another way is the same name; a generic one ("LLM") names nothing
+    alpaca = "这些改进使 ORPO 在 Alpaca Eval 2 中的性能提升了 +3.46。"
+    asked = "How much did ORPO improve on AlpacaEval 2 in this LLM study?"
+    assert ungrounded_numbers("ORPO improved by +3.46 on AlpacaEval 2.", [alpaca], asked) == []
+
+
+def test_a_name_no_source_and_not_the_question_gives_is_invented() -> None:
+    source = "在 ReluLLaMA 和 Prosparse 模型上实验，DynamicInfer 比 llama.cpp 提速 253%。"
+    question = "DynamicInfer 实验里用的消费级显卡具体是哪一款？"
+    assert invented_names("实验里用的消费级显卡具体是 Power9。", [question, source]) == ["Power9"]
+    # names the texts give, in any spelling, and generic acronyms are not
+    said = "DynamicInfer 在 Relu-LLaMA 上比 Llama.cpp 更快，适合消费级 GPU。"
+    assert invented_names(said, [question, source]) == []

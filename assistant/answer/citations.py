@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.context import echoed_sources_start
-from assistant.answer.grounding import ungrounded_numbers
+from assistant.answer.grounding import invented_names, ungrounded_numbers
 from assistant.answer.names import (
     attributed,
     can_be_attributed,
@@ -31,6 +31,7 @@ from assistant.answer.restating import restates
 from assistant.answer.result import Citation, Flag, Source
 from assistant.answer.support import (
     SupportFn,
+    entry_text,
     identity_text,
     lexical_support,
     mentions,
@@ -136,6 +137,14 @@ def check_sentence(
         check.flags.append(Flag("unsupported_sentence", body[:120]))
         return check
 
+    known = [question, *(f"{s.text}\n{entry_text(s.paper)}" for s in by_key.values())]
+    made_up = invented_names(body, known)
+    if made_up:
+        # A name no source and not the question gives ("… the GPU used was Power9").
+        check.keep = check.supported = False
+        check.flags.append(Flag("invented_name", ", ".join(made_up)))
+        return check
+
     named = [k for k, s in by_key.items() if mentions(body, s.paper)]
     candidates = named or list(by_key)
     # The names code wrote are not evidence: the rest of the sentence must be supported.
@@ -213,7 +222,10 @@ def _drop_ungrounded_claims(check: SentenceCheck, pool: list[Source], question: 
     sentence goes when nothing that says something is left."""
     paper_words = {t for s in pool for t in terms(identity_text(s.paper))}
     texts = [s.text for s in pool]
-    ungrounded = ungrounded_numbers(check.body, texts, question, exclude=paper_words)
+    entries = [entry_text(s.paper) for s in pool]
+    ungrounded = ungrounded_numbers(
+        check.body, texts, question, exclude=paper_words, entries=entries
+    )
     if not ungrounded:
         return
     check.flags.append(Flag("ungrounded_number", ", ".join(n.written for n in ungrounded)))
@@ -222,13 +234,13 @@ def _drop_ungrounded_claims(check: SentenceCheck, pool: list[Source], question: 
     closing = end.group(0) if end else ""
     body = check.body[: end.start()] if end else check.body
     clauses = re.split(r"(?<=[,;，；])\s*|\s+(?=and\s)", body)
-    kept = [c for c in clauses if not ungrounded_numbers(c, texts, question, exclude=paper_words)]
+
+    def grounded(text: str) -> bool:
+        return not ungrounded_numbers(text, texts, question, exclude=paper_words, entries=entries)
+
+    kept = [c for c in clauses if grounded(c)]
     rest = " ".join(kept).strip(" ,;，；") if len(kept) < len(clauses) else ""
-    if (
-        rest
-        and len(terms(rest)) >= 3
-        and not ungrounded_numbers(rest, texts, question, exclude=paper_words)
-    ):
+    if rest and len(terms(rest)) >= 3 and grounded(rest):
         check.body = rest + closing  # the rest of the sentence stands
         return
     check.keep = check.supported = False

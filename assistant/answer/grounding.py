@@ -32,6 +32,8 @@ _GENERIC = frozenset(
         "大约 约 左右 总共 一共 分别"
     )
 )
+# The Latin head of a name written against Chinese text ("MAS适配RL算法" -> "MAS").
+_NAME_HEAD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 _CLAUSE_BREAK = re.compile(r"[,;，；、]|\band\b|\bwhile\b|\bwhereas\b|和|而|以及")
 
 # What a question can ask of a number that a source's number next to it may not be: an
@@ -47,6 +49,39 @@ _ASKS_ONE_PART = re.compile(r"单在|仅在|单独|单项|单个|\balone\b|\bonl
 _AVERAGE = re.compile(r"平均|总体|整体|\baverage\b|\bmean\b|\boverall\b|\bacross\b", re.I)
 _PASS_AT = re.compile(r"pass@(\d+)", re.I)
 _INTERROGATIVE = re.compile(r"多少|几|什么|哪|\bwhat\b|\bhow\b|\bwhich\b", re.I)
+# Words written like names that name no benchmark or model of their own: a paper may say
+# "language model" where the question says "LLM".
+_GENERIC_NAMES = frozenset(
+    terms(
+        "llm llms lm lms vlm vlms mllm mllms gpu gpus cpu cpus npu tpu ai agi rl sft kv nlp "
+        "qa api moe rag cot rlhf rlvr sota ood fp16 bf16 fp8 int8 int4"
+    )
+)
+
+
+def _specific_name(name: str) -> bool:
+    """A benchmark or model name ("MMLU", "Qwen2.5-7B"), not a generic acronym ("LLM") or
+    a compound with an ordinary word ("RL-trained", "o1-style")."""
+    parts = name.split("-")
+    generic = name.lower() in _GENERIC_NAMES
+    return not generic and not any(p.isalpha() and p.islower() for p in parts[1:])
+
+
+def invented_names(sentence: str, known: Sequence[str]) -> list[str]:
+    """The benchmark, model or hardware names of `sentence` that none of the `known` texts
+    (the question, the sources' whole entries) contains: names the model made up ("the
+    consumer GPU used was Power9" when no text names one)."""
+    names = {_NAME_HEAD.match(n).group(0) for n in names_in(sentence)}  # type: ignore[union-attr]
+    wanted = [n for n in names if _specific_name(n)]
+    if not wanted:
+        return []
+    known_folded = _folded("\n".join(known))
+    return sorted(n for n in wanted if _folded(n) not in known_folded)
+
+
+def _folded(text: str) -> str:
+    """Lower case letters and digits only: "Alpaca Eval 2" and "AlpacaEval-2" match."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def _keys(text: str, exclude: set[str]) -> set[str]:
@@ -175,21 +210,37 @@ def ungrounded_numbers(
     question: str,
     *,
     exclude: Iterable[str] = (),
+    entries: Sequence[str] | None = None,
 ) -> list[Number]:
     """The numbers of `sentence` that no source sentence states about the same thing.
 
     `exclude`: terms that identify the papers (their names), which say nothing about what
-    a number measures."""
+    a number measures. `entries`: the papers' whole text, where a benchmark or model the
+    question asks about is looked for (default: the source texts)."""
     excluded = set(exclude)
     excluded_lower = {e.lower() for e in excluded}
     asked_of = _Asked.of(question, excluded_lower)
     asked = numbers(question)
+    # A benchmark or model the question names that the papers never name: no figure of
+    # theirs is about it ("MMLU" asked, a gain over unnamed benchmarks given). The whole
+    # question counts: what describes the paper is in its text anyway.
+    sources_folded = _folded("\n".join(source_texts if entries is None else entries))
+    unnamed = [
+        n
+        for n in names_in(question)
+        if n.lower() not in excluded_lower
+        and _specific_name(n)
+        and _folded(n) not in sources_folded
+    ]
     holders = [s for text in source_texts for s in split_sentences(text)]
     holder_numbers = [(s, numbers(s)) for s in holders]
     out = []
     for number in numbers(sentence):
         if is_stated(number, asked):
             continue  # the question gave it
+        if unnamed:
+            out.append(number)
+            continue
         stating = [
             s
             for s, found in holder_numbers

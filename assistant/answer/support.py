@@ -77,6 +77,12 @@ def identity_text(paper: Paper) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def entry_text(paper: Paper) -> str:
+    """Everything the digest says of a paper: what identifies it and all of its text."""
+    fields = [paper.tldr, paper.summary_zh, *paper.sections.values(), paper.abstract]
+    return "\n".join(p for p in (identity_text(paper), *fields) if p)
+
+
 def mentions(sentence: str, paper: Paper) -> bool:
     """True when the sentence names the paper: its display name or one of its titles."""
     base = paper.display_name.split(" (", 1)[0]  # "QuRL (rubrics)" is named as "QuRL"

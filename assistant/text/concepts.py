@@ -102,7 +102,8 @@ def concepts_in(text: str) -> set[str]:
 
 
 # The setting a figure is measured under: how many generation steps, shots or bits. "FID
-# with two steps" is not answered by the one-step FID beside it.
+# with two steps" is not answered by the one-step FID beside it. (Not the model's size: a
+# question often gives it in its description, away from what it asks.)
 _COUNT_WORDS = {
     "零": "0", "zero": "0", "一": "1", "单": "1", "one": "1", "single": "1", "两": "2",
     "二": "2", "two": "2", "三": "3", "three": "3", "四": "4", "four": "4", "少": "few",
