@@ -128,3 +128,12 @@ def test_a_copy_of_the_context_after_the_answer_is_cut() -> None:
     # a line that opens with the paper's name alone is an answer about it
     plain = check_citations("MSTaR 是一种自演化训练方法[1]。", [Source(1, paper, text)], "zh")
     assert not any(f.kind == "echoed_sources" for f in plain.flags)
+
+
+def test_a_sentence_the_model_repeats_is_shown_once() -> None:
+    paper = Paper(paper_id="h-1", display_name="Dr.LLM", name_source="method")
+    text = "Dr.LLM 提出通过加入轻量级分层路由器实现动态计算的框架。"
+    raw = "[1] 提出框架，通过轻量级分层路由器实现动态计算。" * 3
+    checked = check_citations(raw, [Source(1, paper, text)], "zh")
+    assert checked.text.count("动态计算") == 1
+    assert any(f.kind == "repeated_sentence" for f in checked.flags)

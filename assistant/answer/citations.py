@@ -321,6 +321,9 @@ def check_citations(
         body = check.body
         if len(check.cited) == 1:
             body = name_subject(body, by_key[check.cited[0]].paper.display_name)
+        if any(body == earlier for earlier, _ in kept):
+            result.flags.append(Flag("repeated_sentence", body[:80]))
+            continue  # a small model repeats itself; the reader needs it once
         markers: dict[int, str] = {}
         for k in check.cited:
             number = number_of.setdefault(k, len(number_of) + 1 if renumber else k)
