@@ -7,7 +7,9 @@ around the number (a name such as "MMLU" or "LongBench", a content word) or the 
 it measures (text/concepts.py: memory, F1, GPU hours, ...), in either language. A number
 about one metric is never grounded by a sentence about another ("F1 85.3" by "accuracy
 85.3"), and a small count that happens to occur elsewhere ("3 days" by "3 benchmarks") is
-not grounded. Numbers the question itself gives are not claims.
+not grounded. Numbers the question itself gives are not claims. A question naming a
+benchmark or model its papers never name ("MMLU") gets no figure of theirs, and a name in
+an answer that neither the question nor any source gives is one the model made up.
 """
 
 from __future__ import annotations

@@ -58,7 +58,6 @@ _COMMON_START = re.compile(
 )
 
 
-# A sentence that cannot follow "According to X, ": a yes/no ("Yes, there is …").
 # A Chinese conjunction left at the start once "据 X，" leads ("据 X，并在 VAR 上…").
 _ZH_LEADING_LINK = re.compile(r"^(?:并且|并|而且|而|且|同时|此外|另外)")
 
