@@ -125,6 +125,9 @@ def test_a_copy_of_the_context_after_the_answer_is_cut() -> None:
     checked = check_citations(raw, [Source(1, paper, text)], "zh")
     assert "深入探讨" not in checked.text and "摘要" not in checked.text
     assert any(f.kind == "echoed_sources" for f in checked.flags)
+    # an answer that opens with the header names the paper: it is kept, as its name
+    opening = check_citations(raw.split("\n\n")[1], [Source(1, paper, text)], "zh")
+    assert opening.text.startswith("MSTaR [1]") and "深入探讨" not in opening.text
     # a line that opens with the paper's name alone is an answer about it
     plain = check_citations("MSTaR 是一种自演化训练方法[1]。", [Source(1, paper, text)], "zh")
     assert not any(f.kind == "echoed_sources" for f in plain.flags)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.context import echoed_sources_start
+from assistant.answer.context import echoed_sources_start, name_for_opening_header
 from assistant.answer.grounding import invented_names, ungrounded_numbers
 from assistant.answer.names import (
     attributed,
@@ -294,6 +294,7 @@ def check_citations(
     # The papers a question names: naming them again answers nothing (restating.py).
     subject = [s.paper for s in sources if mentions(question, s.paper)] if asked_as else []
     result = CheckedAnswer(text="", citations=[])
+    raw = name_for_opening_header(raw, sources)
     echo = echoed_sources_start(raw, sources)
     if echo is not None:
         result.flags.append(Flag("echoed_sources", f"{len(raw) - echo} characters cut"))

@@ -117,21 +117,37 @@ def header_of(key: int, paper: Paper) -> str:
     return f"[{key}] {_titled_name(paper)}"
 
 
-def echoed_sources_start(answer: str, sources: Sequence[Source]) -> int | None:
-    """Where the model starts copying the context block into its answer: a line that opens
-    with a source's header ("[1] Diving into … / 深入探讨…" and its field text after it).
-    Only headers that carry a title beside the name are recognised: a line opening with a
-    bare name is an answer about the paper."""
-    starts = []
+def _header_lines(answer: str, sources: Sequence[Source]) -> list[tuple[re.Match[str], Source]]:
+    """Lines of `answer` that open with a source's header. Only headers that carry a title
+    beside the name are recognised: a line opening with a bare name is about the paper."""
+    found = []
     for source in sources:
         titled = _titled_name(source.paper)
-        if titled == source.paper.display_name:
-            continue
-        pattern = r"(?m)^[ \t]*(?:\[\d+\][ \t]*)?" + re.escape(titled)
-        found = re.search(pattern, answer)
-        if found:
-            starts.append(found.start())
-    return min(starts, default=None)
+        if titled != source.paper.display_name:
+            pattern = r"(?m)^[ \t]*(?:\[\d+\][ \t]*)?" + re.escape(titled)
+            found += [(match, source) for match in re.finditer(pattern, answer)]
+    return sorted(found, key=lambda pair: pair[0].start())
+
+
+def echoed_sources_start(answer: str, sources: Sequence[Source]) -> int | None:
+    """Where the model starts copying the context block after its answer: the first line,
+    after some answer text, that opens with a source's header ("[1] Diving into … / 深入探讨…"
+    and its field text after it)."""
+    for match, _ in _header_lines(answer, sources):
+        if answer[: match.start()].strip():
+            return match.start()
+    return None
+
+
+def name_for_opening_header(answer: str, sources: Sequence[Source]) -> str:
+    """An answer that opens with a source's header ("[1] Fourier Position Embedding (…) /
+    …", the small model's way of naming the paper a "which paper" question asks for) opens
+    with the paper's name and marker instead."""
+    for match, source in _header_lines(answer, sources):
+        if not answer[: match.start()].strip():
+            named = f"{source.paper.display_name} [{source.key}]"
+            return answer[: match.start()] + named + answer[match.end() :]
+    return answer
 
 
 def select_sentences(
