@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from assistant.answer.citations import CheckedAnswer, check_citations, only_invented_numbers
 from assistant.answer.context import asks_for_a_figure, asks_for_numbers
 from assistant.answer.decline import model_declined
+from assistant.answer.grounding import names_missing_from
 from assistant.answer.restating import asks_for_a_paper, restates
 from assistant.answer.result import Flag, Source
-from assistant.answer.support import SupportFn, mentions
+from assistant.answer.support import SupportFn, entry_text, mentions
 from assistant.text.concepts import UNITS, concepts_in
 from assistant.text.markers import strip_markers
 from assistant.text.numbers import is_stated, numbers
@@ -55,7 +56,8 @@ def decide(
     asked_as: str | None = None,
 ) -> Decision:
     """Abstain when the model declined, when no sentence is backed by a source, when the
-    answer only restates the question, when its own numbers are all made up, or when a
+    answer only restates the question, when the question names a benchmark or model none of
+    the cited papers names, when its own numbers are all made up, or when a
     second look still had doubtful claims; else the checked answer (with a note when the
     asked figure is missing or claims were dropped for their numbers).
     `asked_as`: the question as the user wrote it, for the restatement checks."""
@@ -76,6 +78,14 @@ def decide(
         return Decision(True, checked, [*flags, Flag("no_supported_sentence", reason)])
     if asked_as and _only_restates(checked.text, question, asked_as, sources):
         flag = Flag("only_restates", "every sentence restates the question")
+        return Decision(True, checked, [*flags, flag])
+    asked_names = names_missing_from(
+        asked_as or question, [entry_text(c.paper) for c in checked.citations]
+    )
+    if checked.citations and asked_names:
+        # "SmolLM2 支持多长的上下文窗口？" answered from papers that never name SmolLM2: the
+        # answer is about something else.
+        flag = Flag("asked_name_absent", ", ".join(asked_names))
         return Decision(True, checked, [*flags, flag])
     if only_invented_numbers(raw, question, sources) and asks_for_numbers(question):
         # A figure was asked and none of the answer's is sourced. (When none was asked, the

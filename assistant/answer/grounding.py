@@ -81,6 +81,20 @@ def invented_names(sentence: str, known: Sequence[str]) -> list[str]:
     return sorted(n for n in wanted if _folded(n) not in known_folded)
 
 
+def names_missing_from(
+    question: str, texts: Sequence[str], exclude: Iterable[str] = ()
+) -> list[str]:
+    """The benchmark and model names of `question` that none of `texts` (papers' whole
+    entries) contains. The whole question counts: what describes a paper is in its text."""
+    excluded = {e.lower() for e in exclude}
+    folded = _folded("\n".join(texts))
+    return [
+        n
+        for n in names_in(question)
+        if n.lower() not in excluded and _specific_name(n) and _folded(n) not in folded
+    ]
+
+
 def _folded(text: str) -> str:
     """Lower case letters and digits only: "Alpaca Eval 2" and "AlpacaEval-2" match."""
     return re.sub(r"[^a-z0-9]", "", text.lower())
@@ -224,16 +238,10 @@ def ungrounded_numbers(
     asked_of = _Asked.of(question, excluded_lower)
     asked = numbers(question)
     # A benchmark or model the question names that the papers never name: no figure of
-    # theirs is about it ("MMLU" asked, a gain over unnamed benchmarks given). The whole
-    # question counts: what describes the paper is in its text anyway.
-    sources_folded = _folded("\n".join(source_texts if entries is None else entries))
-    unnamed = [
-        n
-        for n in names_in(question)
-        if n.lower() not in excluded_lower
-        and _specific_name(n)
-        and _folded(n) not in sources_folded
-    ]
+    # theirs is about it ("MMLU" asked, a gain over unnamed benchmarks given).
+    unnamed = names_missing_from(
+        question, source_texts if entries is None else entries, exclude=excluded_lower
+    )
     holders = [s for text in source_texts for s in split_sentences(text)]
     holder_numbers = [(s, numbers(s)) for s in holders]
     out = []
