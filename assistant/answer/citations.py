@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.answer.context import echoed_sources_start, name_for_opening_header
+from assistant.answer.context import trim_echoed_sources
 from assistant.answer.grounding import invented_names, ungrounded_numbers
 from assistant.answer.names import (
     attributed,
@@ -294,11 +294,9 @@ def check_citations(
     # The papers a question names: naming them again answers nothing (restating.py).
     subject = [s.paper for s in sources if mentions(question, s.paper)] if asked_as else []
     result = CheckedAnswer(text="", citations=[])
-    raw = name_for_opening_header(raw, sources)
-    echo = echoed_sources_start(raw, sources)
-    if echo is not None:
-        result.flags.append(Flag("echoed_sources", f"{len(raw) - echo} characters cut"))
-        raw = raw[:echo]
+    raw, cut = trim_echoed_sources(raw, sources)
+    if cut:
+        result.flags.append(Flag("echoed_sources", f"{cut} characters cut"))
     number_of: dict[int, int] = {}  # source key -> final citation number
     snippets: dict[int, str] = {}
     kept: list[tuple[str, dict[int, str]]] = []  # sentence bodies and their markers

@@ -129,25 +129,25 @@ def _header_lines(answer: str, sources: Sequence[Source]) -> list[tuple[re.Match
     return sorted(found, key=lambda pair: pair[0].start())
 
 
-def echoed_sources_start(answer: str, sources: Sequence[Source]) -> int | None:
-    """Where the model starts copying the context block after its answer: the first line,
-    after some answer text, that opens with a source's header ("[1] Diving into … / 深入探讨…"
-    and its field text after it)."""
-    for match, _ in _header_lines(answer, sources):
-        if answer[: match.start()].strip():
-            return match.start()
-    return None
-
-
-def name_for_opening_header(answer: str, sources: Sequence[Source]) -> str:
-    """An answer that opens with a source's header ("[1] Fourier Position Embedding (…) /
-    …", the small model's way of naming the paper a "which paper" question asks for) opens
-    with the paper's name and marker instead."""
+def trim_echoed_sources(answer: str, sources: Sequence[Source]) -> tuple[str, int]:
+    """The answer without the copy of the context block the model may write after it (from
+    the first line, after some answer text, that opens with a source's header: "[1] Diving
+    into … / 深入探讨…" and its field text), and how many characters were cut. An answer that
+    opens with a header (the small model's way of naming the paper a "which paper" question
+    asks for) opens with the paper's name and marker instead."""
+    opening: tuple[re.Match[str], Source] | None = None
+    cut = None
     for match, source in _header_lines(answer, sources):
-        if not answer[: match.start()].strip():
-            named = f"{source.paper.display_name} [{source.key}]"
-            return answer[: match.start()] + named + answer[match.end() :]
-    return answer
+        if answer[: match.start()].strip():
+            cut = match.start()
+            break
+        opening = opening or (match, source)
+    trimmed = answer if cut is None else answer[:cut]
+    if opening is not None:
+        match, source = opening
+        named = f"{source.paper.display_name} [{source.key}]"
+        trimmed = trimmed[: match.start()] + named + trimmed[match.end() :]
+    return trimmed, 0 if cut is None else len(answer) - cut
 
 
 def select_sentences(
