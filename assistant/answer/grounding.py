@@ -233,6 +233,9 @@ def ungrounded_numbers(
     `exclude`: terms that identify the papers (their names), which say nothing about what
     a number measures. `entries`: the papers' whole text, where a benchmark or model the
     question asks about is looked for (default: the source texts)."""
+    claimed = numbers(sentence)
+    if not claimed:
+        return []  # most sentences: nothing to read of the question or the sources
     excluded = set(exclude)
     excluded_lower = {e.lower() for e in excluded}
     asked_of = _Asked.of(question, excluded_lower)
@@ -245,7 +248,7 @@ def ungrounded_numbers(
     holders = [s for text in source_texts for s in split_sentences(text)]
     holder_numbers = [(s, numbers(s)) for s in holders]
     out = []
-    for number in numbers(sentence):
+    for number in claimed:
         if is_stated(number, asked):
             continue  # the question gave it
         if unnamed:
