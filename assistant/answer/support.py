@@ -83,11 +83,17 @@ def entry_text(paper: Paper) -> str:
     return "\n".join(p for p in (identity_text(paper), *fields) if p)
 
 
+def _names_of(paper: Paper) -> list[str]:
+    """How a text names the paper: its display name ("QuRL (rubrics)" is named as "QuRL")
+    and its titles."""
+    base = paper.display_name.split(" (", 1)[0]
+    return [name for name in (base, paper.title_en, paper.title_zh) if name]
+
+
 def mentions(sentence: str, paper: Paper) -> bool:
     """True when the sentence names the paper: its display name or one of its titles."""
-    base = paper.display_name.split(" (", 1)[0]  # "QuRL (rubrics)" is named as "QuRL"
-    for name in (base, paper.title_en, paper.title_zh):
-        if not name or len(name) < 2:
+    for name in _names_of(paper):
+        if len(name) < 2:
             continue
         # A name inside a longer one ("Warmup-Stable" in "Warmup-Stable-Only") is not it.
         pattern = r"(?<![A-Za-z0-9_\-])" + re.escape(name) + r"(?![A-Za-z0-9_\-])"
@@ -99,7 +105,6 @@ def mentions(sentence: str, paper: Paper) -> bool:
 def without_names(text: str, papers: Sequence[Paper]) -> str:
     """`text` with the papers' display names and titles taken out."""
     for paper in papers:
-        for name in (paper.display_name.split(" (", 1)[0], paper.title_en, paper.title_zh):
-            if name:
-                text = text.replace(name, " ")
+        for name in _names_of(paper):
+            text = text.replace(name, " ")
     return text
