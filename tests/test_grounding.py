@@ -143,6 +143,23 @@ def test_a_figure_under_another_setting_is_not_grounded() -> None:
     assert ungrounded_numbers("Model X reaches 61.2 on MMLU.", [shots], asked)
 
 
+def test_a_figure_for_another_model_size_is_not_grounded() -> None:
+    source = "在 1.4B 和 7B 模型上验证。结果表明,LET 使 1.4B 模型的训练速度提升至 1.6 倍。"
+    question = "LET 在 7B 模型上训练速度提升了多少倍？"
+    answer = "LET 的训练速度提升至 1.6 倍。"
+    assert [n.written for n in ungrounded_numbers(answer, [source], question)] == ["1.6 倍"]
+    asked_small = "LET 在 1.4B 模型上训练速度提升了多少倍？"
+    assert ungrounded_numbers(answer, [source], asked_small) == []
+    # every size the question names counts, wherever it stands; a size claimed as the
+    # answer ("how small a model …?") is checked as any number
+    both = "某框架的 7B 模型在 MATH-500 上达到多少 pass@1？它的 32B 版本又是多少？"
+    scores = "The 7B model reaches 94.0 pass@1 on MATH-500 and the 32B model reaches 95.0."
+    assert ungrounded_numbers("The 32B model reaches 95.0.", [scores], both) == []
+    small = "A 0.5B LLM outperforms GPT-4o on MATH-500, and a 3B LLM surpasses a 405B LLM."
+    how_small = "How small a model surpasses a 405B LLM on MATH-500?"
+    assert ungrounded_numbers("A 3B LLM surpasses a 405B LLM.", [small], how_small) == []
+
+
 def test_a_figure_for_a_benchmark_or_model_the_paper_never_names_is_not_grounded() -> None:
     source = (
         "On diverse benchmarks, DND boosts the performances of the dense Qwen3-1.7B, "

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from assistant.text.concepts import METRICS, concepts_in, conditions_in
+from assistant.text.concepts import METRICS, concepts_in, conditions_in, model_sizes
 from assistant.text.numbers import Number, is_stated, numbers, same_quantity
 from assistant.text.sentences import split_sentences
 from assistant.text.terms import NAME, names_in, terms
@@ -156,6 +156,7 @@ class _Asked:
     absolute: bool
     one_part: bool
     conditions: dict[str, set[str]]  # the setting asked about: {"steps": {"2"}}
+    sizes: frozenset[str]  # every model size the question names: {"7B", "32B"}
 
     @classmethod
     def of(cls, question: str, exclude: set[str]) -> _Asked:
@@ -182,6 +183,7 @@ class _Asked:
             absolute=bool(_ASKS_ABSOLUTE.search(question)),
             one_part=bool(_ASKS_ONE_PART.search(question)),
             conditions=conditions_in(asked_at),
+            sizes=frozenset(model_sizes(question)),
         )
 
 
@@ -191,7 +193,8 @@ def _says_what_was_asked(
     """False when the source sentence states the number as something else than the question
     asks: another metric ("F1" asked, "准确率达 98.2%" stated), another benchmark ("GPQA"
     asked, "AIME24 上达到 57.1%" stated), a gain for an absolute value, an average for one
-    benchmark's value, Pass@32 for Pass@1, a one-step figure for a two-step one. `exclude`:
+    benchmark's value, Pass@32 for Pass@1, a one-step figure for a two-step one, the 1.4B
+    model's figure for the 7B model's. `exclude`:
     the papers' own names."""
     at = next((m for m in numbers(holder) if same_quantity(number, m)), None)
     if at is None:
@@ -217,6 +220,12 @@ def _says_what_was_asked(
     for kind, values in asked.conditions.items():
         if stated_conditions.get(kind) and not values & stated_conditions[kind]:
             return False  # the one-step figure for the two-step one asked
+    # The 1.4B model's speed-up for the 7B one asked. Sizes anywhere in the question count
+    # ("the 7B model … and its 32B version?"): a description may give them away from the ask.
+    # A size claimed as the answer ("how small a model …?") is checked as any number.
+    stated_sizes = model_sizes(near)
+    if asked.sizes and stated_sizes and not asked.sizes & stated_sizes:
+        return bool(model_sizes(number.written))
     return not (asked.one_part and _AVERAGE.search(lead + near))
 
 

@@ -102,8 +102,9 @@ def concepts_in(text: str) -> set[str]:
 
 
 # The setting a figure is measured under: how many generation steps, shots or bits. "FID
-# with two steps" is not answered by the one-step FID beside it. (Not the model's size: a
-# question often gives it in its description, away from what it asks.)
+# with two steps" is not answered by the one-step FID beside it. (The model's size is read
+# apart, by model_sizes: a question often gives it in its description, away from what it
+# asks.)
 _COUNT_WORDS = {
     "零": "0", "zero": "0", "一": "1", "单": "1", "one": "1", "single": "1", "两": "2",
     "二": "2", "two": "2", "三": "3", "three": "3", "四": "4", "four": "4", "少": "few",
@@ -133,3 +134,12 @@ def conditions_in(text: str) -> dict[str, set[str]]:
                 count = match.group(1).lower()
                 found.setdefault(kind, set()).add(_COUNT_WORDS.get(count, count))
     return found
+
+
+# A model's size as written beside a figure: "7B", "1.4B 模型", "Qwen2.5-7B", "125M".
+_SIZE = re.compile(r"(?<![A-Za-z0-9.])(?:[A-Za-z][\w.]*-)?(\d+(?:\.\d+)?)\s?([BMb])(?![A-Za-z0-9])")
+
+
+def model_sizes(text: str) -> set[str]:
+    """The model sizes a text names, normalised: {"1.4B", "7B"} for "在 1.4B 和 7B 模型上"."""
+    return {f"{number}{unit.upper()}" for number, unit in _SIZE.findall(text)}
