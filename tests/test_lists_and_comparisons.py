@@ -100,3 +100,14 @@ def test_names_the_papers_only_mention_make_a_single_paper_question(service) -> 
     assert result.kind == "single" and not result.unknown_names
     assert "没有名为" not in result.answer
     assert len(model.prompts) >= 1  # answered from the retrieved paper, not abstained by name
+
+
+def test_two_names_of_one_paper_make_a_single_paper_question(service) -> None:
+    # "GRPO" and "AT-GRPO" both find AT-GRPO: the question compares its two training modes
+    svc, model = service("AT-GRPO 支持单策略和多策略训练 [1]。")
+    question = (
+        "用来训练多智能体系统的 AT-GRPO 同时支持单策略和多策略训练，这两种方式和 GRPO 比哪个更好？"
+    )
+    result = svc.answer(question)
+    assert result.kind == "single" and not result.table
+    assert len(model.prompts) >= 1  # answered from the paper, not a one-column table

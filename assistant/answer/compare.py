@@ -123,10 +123,13 @@ class Comparisons:
 
     def worth_a_table(self, papers: list[Paper], unknown: list[str]) -> bool:
         """False when fewer than two names are papers and every other name is something the
-        papers mention (a benchmark, a baseline: "compared with Kling and Wan"): such a
+        papers mention (a benchmark, a baseline: "compared with Kling and Wan") or the same
+        paper ("GRPO" and "AT-GRPO": which of its two training modes is better?): such a
         question is about one paper. A name found nowhere still gets "no paper named X"."""
-        if len(papers) >= 2 or not unknown:
+        if len(papers) >= 2:
             return True
+        if not unknown:
+            return not papers
         return not all(self._mentioned(name) for name in unknown)
 
     def _mentioned(self, name: str) -> bool:
