@@ -133,6 +133,27 @@ def test_a_copy_of_the_context_after_the_answer_is_cut() -> None:
     assert not any(f.kind == "echoed_sources" for f in plain.flags)
 
 
+def test_a_header_written_inside_a_line_goes_and_the_text_after_it_stays() -> None:
+    rlp = Paper(paper_id="h-1", display_name="RLP", name_source="method")
+    prime = Paper(
+        paper_id="2502.01456", display_name="PRIME", name_source="method",
+        title_en="Process Reinforcement through Implicit Rewards",
+        title_zh="通过隐式奖励进行过程强化",
+    )  # fmt: skip
+    sources = [
+        Source(1, rlp, "RLP 引入基于推理链的信息增益奖励。在 Nemotron-Nano 上实验,提升推理性能。"),
+        Source(2, prime, "PRIME 用隐式过程奖励进行在线强化学习。"),
+    ]
+    raw = (
+        "[1] 引入基于推理链的信息增益奖励。 [2] PRIME (Process Reinforcement through Implicit "
+        "Rewards) / 通过隐式奖励进行过程强化\n[1] 在 Nemotron-Nano 上实验,提升推理性能。"
+    )
+    checked = check_citations(raw, sources, "zh")
+    assert "隐式奖励" not in checked.text and "Nemotron-Nano" in checked.text
+    assert [c.paper.display_name for c in checked.citations] == ["RLP"]
+    assert any(f.kind == "echoed_sources" for f in checked.flags)
+
+
 def test_a_sentence_the_model_repeats_is_shown_once() -> None:
     paper = Paper(paper_id="h-1", display_name="Dr.LLM", name_source="method")
     text = "Dr.LLM 提出通过加入轻量级分层路由器实现动态计算的框架。"

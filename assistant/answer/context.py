@@ -134,7 +134,8 @@ def trim_echoed_sources(answer: str, sources: Sequence[Source]) -> tuple[str, in
     the first line, after some answer text, that opens with a source's header: "[1] Diving
     into … / 深入探讨…" and its field text), and how many characters were cut. An answer that
     opens with a header (the small model's way of naming the paper a "which paper" question
-    asks for) opens with the paper's name and marker instead."""
+    asks for) opens with the paper's name and marker instead; a header inside a line is
+    taken out."""
     opening: tuple[re.Match[str], Source] | None = None
     cut = None
     for match, source in _header_lines(answer, sources):
@@ -147,7 +148,17 @@ def trim_echoed_sources(answer: str, sources: Sequence[Source]) -> tuple[str, in
         match, source = opening
         named = f"{source.paper.display_name} [{source.key}]"
         trimmed = trimmed[: match.start()] + named + trimmed[match.end() :]
-    return trimmed, 0 if cut is None else len(answer) - cut
+    removed = 0 if cut is None else len(answer) - cut
+    # A header inside a line ("…密集训练。 [4] Process Reinforcement … / 通过隐式…") says
+    # nothing: it goes, and the text after it stays.
+    for source in sources:
+        titled = _titled_name(source.paper)
+        if titled != source.paper.display_name:
+            inline = rf"(?<=\S)[ \t]*\[{source.key}\][ \t]*{re.escape(titled)}"
+            before = len(trimmed)
+            trimmed = re.sub(inline, "", trimmed)
+            removed += before - len(trimmed)
+    return trimmed, removed
 
 
 def select_sentences(
