@@ -68,3 +68,27 @@ def test_a_names_digits_are_no_figure() -> None:
     question = "What FID does the generator that samples weakly dependent tokens reach?"
     sentence = "According to Distilled Decoding 1, the FID of the generator that samples tokens."
     assert restates(sentence, question, [paper])
+
+
+def test_a_restatement_that_cites_another_paper_after_the_answer_goes() -> None:
+    from assistant.answer.citations import check_citations
+    from assistant.answer.result import Source
+
+    v3 = Paper(paper_id="v3", display_name="DeepSeek-V3", name_source="title")
+    other = Paper(paper_id="moe", display_name="MoE Efficiency Study", name_source="text")
+    sources = [
+        Source(1, v3, "DeepSeek-V3 完整训练仅需 278.8 万 H800 GPU 小时。"),
+        Source(2, other, "我们研究了 MoE 模型的效率，总参数与激活参数之比影响吞吐。"),
+    ]
+    question = "总参数 6710 亿、激活 370 亿参数的那个 MoE 模型，完整训练花了多少 GPU 小时？"
+    raw = (
+        "[1] 完整训练花了 278.8 万 H800 GPU 小时。"
+        "[2] 总参数 6710 亿、激活 370 亿参数的那个 MoE 模型。"
+    )
+    checked = check_citations(raw, sources, "zh", question=question, asked_as=question)
+    assert [c.paper.paper_id for c in checked.citations] == ["v3"]
+    assert any(f.kind == "restates_question" for f in checked.flags)
+    # the same restatement as the first claim stays: it may be the answer's only sentence
+    alone = check_citations(raw.split("。", 1)[1], sources, "zh", question=question,
+                            asked_as=question)  # fmt: skip
+    assert not any(f.kind == "restates_question" for f in alone.flags)

@@ -37,6 +37,7 @@ from assistant.answer.support import (
     mentions,
     without_names,
 )
+from assistant.digest.model import Paper
 from assistant.text.links import strip_urls
 from assistant.text.markers import marker_keys, strip_markers
 from assistant.text.numbers import is_stated, numbers
@@ -306,7 +307,11 @@ def check_citations(
             sentence, by_key, language, support=support, min_support=min_support,
             question=question, strict=strict,
         )  # fmt: skip
-        if check.keep and subject and restates(check.body, asked_as or "", subject):
+        if (
+            check.keep
+            and asked_as
+            and _restates_for_another(check, kept, subject, asked_as, by_key)
+        ):
             check.keep = check.supported = False
             check.flags.append(Flag("restates_question", check.body[:120]))
         result.removed_citations += check.removed
@@ -338,6 +343,25 @@ def check_citations(
         Citation(number, by_key[key].paper, snippets[key]) for key, number in number_of.items()
     ]
     return result
+
+
+def _restates_for_another(
+    check: SentenceCheck,
+    kept: list[tuple[str, dict[int, str]]],
+    subject: list[Paper],
+    asked_as: str,
+    by_key: dict[int, Source],
+) -> bool:
+    """A sentence that only says the question back (restating.py) goes when the question
+    names its paper, or when it cites a paper no earlier sentence cites: after an answer
+    from one paper, "MoE Efficiency Study 总参数 6710 亿…的那个 MoE 模型[2]。" only claims
+    that another paper fits the description."""
+    if subject:
+        return restates(check.body, asked_as, subject)
+    cited_before = {key for _, markers in kept for key in markers}
+    if not cited_before or set(check.cited) & cited_before:
+        return False  # the first claim, or one more about a paper already cited
+    return restates(check.body, asked_as, [source.paper for source in by_key.values()])
 
 
 def _attribute(
