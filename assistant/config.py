@@ -445,6 +445,15 @@ class AnswerSettings(BaseModel):
     list_sure_similarity: float = Field(
         default=0.6, description="Dense similarity that shows the digest has the topic in any case."
     )
+    list_facet_share: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description=(
+            "A list topic in parts ('RL to train diffusion LMs'): a paper must be at least "
+            "this share as close to each part as the closest listed paper (0: off)."
+        ),
+    )
     list_notes: Literal["own-words", "model"] = Field(
         default="own-words",
         description=(

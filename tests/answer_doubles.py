@@ -43,5 +43,8 @@ class RecordingSearch:
     def similarities(self, query: str, texts: list[str]) -> list[float]:
         return self.inner.similarities(query, texts)
 
+    def paper_similarities(self, query: str, paper_ids: list[str]) -> dict[str, float]:
+        return self.inner.paper_similarities(query, paper_ids)
+
     def categories(self) -> list[str]:
         return self.inner.categories()

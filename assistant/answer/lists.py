@@ -20,8 +20,10 @@ from typing import Any
 from assistant.answer.notes import NoteWriter
 from assistant.answer.result import AnswerEvent, AnswerResult, Citation, Flag
 from assistant.config import Settings
+from assistant.retrieval.facets import topic_facets
 from assistant.retrieval.hits import PaperHit
-from assistant.retrieval.relevance import TopicCut
+from assistant.retrieval.relevance import TopicCut, keep_on_every_facet
+from assistant.retrieval.topic import TopicTerms
 from assistant.seams import PaperSearch
 
 OPENING = {
@@ -90,10 +92,21 @@ class ListAnswers:
         if not pool or not cut.covered(pool, terms):
             return ListedPapers(pool, [], terms.rare(cfg.list_rare_share).absent())
         by_id = {h.paper.paper_id: h for h in pool}
-        chosen = cut.rank(pool, terms)
+        chosen = self.on_every_facet(topic, cut.rank(pool, terms), terms)
         extra = self.retriever.hits_for([pid for pid in chosen if pid not in by_id], topic)
         by_id.update({h.paper.paper_id: h for h in extra})
         return ListedPapers(pool, [by_id[pid] for pid in chosen if pid in by_id], [])
+
+    def on_every_facet(self, topic: str, chosen: list[str], terms: TopicTerms) -> list[str]:
+        """The chosen papers close enough to each part of a topic in parts ("用强化学习来训练
+        扩散语言模型": RL, and dLLMs); a part holding a rare name papers have ("WebShop")
+        is left to the key terms."""
+        share = self.settings.answer.list_facet_share
+        facets = topic_facets(topic) if share > 0 else []
+        names = [t.term for t in terms.named().terms]
+        facets = [f for f in facets if not any(name in f.lower() for name in names)]
+        closeness = [self.retriever.paper_similarities(f, chosen) for f in facets]
+        return keep_on_every_facet(chosen, closeness, share)
 
     def stream(
         self,

@@ -95,3 +95,17 @@ class TopicCut:
             return []
         floor = self.relative * combined[0][0]
         return [pid for score, pid in combined if score >= floor][: self.limit]
+
+
+def keep_on_every_facet(
+    chosen: list[str], closeness: list[dict[str, float]], share: float
+) -> list[str]:
+    """The chosen papers (in order) that are, for every facet of the topic, at least `share`
+    as close to it as the closest chosen paper (retrieval/facets.py). `closeness`: per facet,
+    each paper's best dense similarity to it. The first paper stays in any case."""
+    kept = list(chosen)
+    for facet in closeness:
+        top = max((facet.get(pid, 0.0) for pid in kept), default=0.0)
+        if top > 0:
+            kept = [pid for pid in kept if facet.get(pid, 0.0) >= share * top] or kept[:1]
+    return kept

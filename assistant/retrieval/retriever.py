@@ -253,21 +253,31 @@ class Retriever:
         papers = self._load_papers(paper_ids)
         if not papers:
             return []
-        query_vector = np.asarray(self._embed_query(query), dtype=np.float32)
-        query_vector /= np.linalg.norm(query_vector) or 1.0
-        vectors = self.store.chunk_vectors(list(papers))
+        similarity = self.paper_similarities(query, list(papers))
         query_tokens = set(tokenize(query, self._lexical))
         hits = []
         for pid, paper in papers.items():
-            rows = np.asarray(vectors.get(pid, []), dtype=np.float32)
-            similarity = 0.0
-            if len(rows):
-                norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
-                similarity = float(np.max(rows @ query_vector / norms))
             chunks = sorted(self.chunks_of(pid), key=lambda c: -_tokens_in(query_tokens, c.text))
             per_paper = self.settings.retrieval.chunks_per_paper
-            hits.append(PaperHit(paper, 0.0, similarity, 0.0, chunks[:per_paper]))
+            hits.append(PaperHit(paper, 0.0, similarity[pid], 0.0, chunks[:per_paper]))
         return hits
+
+    def paper_similarities(self, query: str, paper_ids: list[str]) -> dict[str, float]:
+        """Each paper's best cosine similarity between `query` and its embedded chunks, from
+        the stored vectors (0.0 for a paper without one)."""
+        if not paper_ids:
+            return {}
+        query_vector = np.asarray(self._embed_query(query), dtype=np.float32)
+        query_vector /= np.linalg.norm(query_vector) or 1.0
+        vectors = self.store.chunk_vectors(paper_ids)
+        out = {}
+        for pid in paper_ids:
+            rows = np.asarray(vectors.get(pid, []), dtype=np.float32)
+            out[pid] = 0.0
+            if len(rows):
+                norms = np.maximum(np.linalg.norm(rows, axis=1), 1e-12)
+                out[pid] = float(np.max(rows @ query_vector / norms))
+        return out
 
     def similarities(self, query: str, texts: list[str]) -> list[float]:
         """The embedder's cosine similarity of `query` to each text (sentences a context is
