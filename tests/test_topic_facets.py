@@ -100,3 +100,38 @@ def test_list_answers_filter_by_each_part_but_not_by_a_part_holding_a_rare_name(
     assert ListAnswers(off, closeness, notes=None).on_every_facet(  # type: ignore[arg-type]
         question, ["fast", "rl"], plain
     ) == ["fast", "rl"]
+
+
+def test_the_words_only_a_definition_uses_do_not_rank_the_list() -> None:
+    from assistant.answer.lists import _beside_examples
+    from assistant.digest.model import Paper
+    from assistant.retrieval.facets import split_examples
+    from assistant.retrieval.hits import PaperHit
+    from assistant.retrieval.relevance import TopicCut
+
+    question = (
+        "Which papers propose speculative decoding, where a small draft model proposes tokens "
+        "that a larger model verifies?"
+    )
+    head, definition = split_examples(question)
+    assert head.endswith("speculative decoding") and definition.startswith(", where")
+    # "verifies" (two papers) outweighs "speculative" (eight) and sets the bar the others miss
+    spec = {f"s{i}" for i in range(8)}
+    found = TopicTerms(
+        [TermPapers("speculative", frozenset(spec)), TermPapers("verifies", frozenset({"s0"}))],
+        1000,
+    )
+    pool = [
+        PaperHit(Paper(paper_id=pid, display_name=pid, name_source="title"), score, 0.4, 0)
+        for pid, score in [("s0", 1.0), *((f"s{i}", 0.3) for i in range(1, 8))]
+    ]
+    cut = TopicCut(0.02, 1.5, 0.5, 0.45, 0.8, 0.5, 0.6, 12)
+    assert cut.rank(pool, found) == ["s0"]
+    assert _beside_examples(question, found).terms[0].term == "speculative"
+    assert sorted(cut.rank(pool, _beside_examples(question, found))) == sorted(spec)
+    # a word the topic itself uses stays, wherever else it occurs
+    video = "Summarise the papers on video generation: generating or editing generated video."
+    both = TopicTerms(
+        [TermPapers("video", frozenset({"v"})), TermPapers("editing", frozenset())], 1000
+    )
+    assert [t.term for t in _beside_examples(video, both).terms] == ["video"]

@@ -20,7 +20,7 @@ from typing import Any
 from assistant.answer.notes import NoteWriter
 from assistant.answer.result import AnswerEvent, AnswerResult, Citation, Flag
 from assistant.config import Settings
-from assistant.retrieval.facets import topic_facets
+from assistant.retrieval.facets import split_examples, topic_facets
 from assistant.retrieval.hits import PaperHit
 from assistant.retrieval.relevance import TopicCut, keep_on_every_facet
 from assistant.retrieval.topic import TopicTerms
@@ -49,6 +49,15 @@ class ListedPapers:
 def _no_filter(filters: Any) -> bool:
     is_empty = getattr(filters, "is_empty", None)
     return bool(is_empty()) if callable(is_empty) else not filters
+
+
+def _beside_examples(topic: str, terms: TopicTerms) -> TopicTerms:
+    """The topic's terms without the words only its examples or definition use: in "…
+    speculative decoding, where a small draft model proposes tokens that a larger model
+    verifies", the two papers that say "verifies" are no closer to the topic than the
+    others, though the word is rarer than "speculative"."""
+    head, examples = (part.lower() for part in split_examples(topic))
+    return terms.without({t.term for t in terms.terms if t.term in examples and t.term not in head})
 
 
 def list_line(number: int, name: str, note: str, language: str) -> str:
@@ -92,7 +101,7 @@ class ListAnswers:
         if not pool or not cut.covered(pool, terms):
             return ListedPapers(pool, [], terms.rare(cfg.list_rare_share).absent())
         by_id = {h.paper.paper_id: h for h in pool}
-        chosen = self.on_every_facet(topic, cut.rank(pool, terms), terms)
+        chosen = self.on_every_facet(topic, cut.rank(pool, _beside_examples(topic, terms)), terms)
         extra = self.retriever.hits_for([pid for pid in chosen if pid not in by_id], topic)
         by_id.update({h.paper.paper_id: h for h in extra})
         return ListedPapers(pool, [by_id[pid] for pid in chosen if pid in by_id], [])

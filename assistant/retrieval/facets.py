@@ -53,14 +53,25 @@ _SCAFFOLD_WORDS = frozenset(
 )
 
 
+def split_examples(question: str) -> tuple[str, str]:
+    """(the question up to its examples or definition, those examples or definition):
+    "… speculative decoding", ", where a small draft model proposes tokens …"."""
+    match = _ELABORATION.search(question)
+    return (question, "") if match is None else (question[: match.start()], match.group(0))
+
+
+def topic_core(question: str) -> str:
+    """The topic as the question writes it, without what asks for a list and without its
+    examples or definition."""
+    topic = _LEAD.sub("", split_examples(question)[0], count=1)
+    return _TAIL.sub("", topic).strip()
+
+
 def topic_facets(question: str) -> list[str]:
     """The topic's parts as the question writes them (two or more), or [] when the topic
     has one part."""
-    topic = _LEAD.sub("", question, count=1)
-    topic = _ELABORATION.sub("", topic)
-    topic = _TAIL.sub("", topic).strip()
     parts = []
-    for part in _JOINS.split(topic):
+    for part in _JOINS.split(topic_core(question)):
         part = _LEADING_VERB.sub("", part.strip(" ,，、的"))
         if terms(part) - _SCAFFOLD_WORDS:
             parts.append(part)

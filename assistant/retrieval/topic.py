@@ -96,6 +96,10 @@ class TopicTerms:
         most = max(1, int(share * self.total))
         return TopicTerms([t for t in self.terms if len(t.papers) <= most], self.total)
 
+    def without(self, words: set[str]) -> TopicTerms:
+        """The same terms but the given ones."""
+        return TopicTerms([t for t in self.terms if t.term not in words], self.total)
+
     def within(self, paper_ids: set[str]) -> TopicTerms:
         """The same terms, counting only the given papers (a filtered search's)."""
         kept = [
