@@ -42,8 +42,6 @@ def test_a_topic_in_parts_gives_each_part(question, facets) -> None:
     "question",
     [
         "哪些论文在 SWE-bench 上做了评测？",  # one part
-        "Which papers work on LLMs with binary (1-bit) weights?",  # "work on LLMs": scaffolding
-        "Which papers are mainly about applying LLMs to finance (financial QA robustness)?",
         # what follows the colon gives examples, not parts
         "Summarise the papers in the digest on video generation models: generating, "
         "controlling, editing or speeding up generated video.",
@@ -52,6 +50,17 @@ def test_a_topic_in_parts_gives_each_part(question, facets) -> None:
 )
 def test_a_topic_in_one_part_gives_no_facets(question) -> None:
     assert topic_facets(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "facets"),
+    [
+        ("Which papers work on LLMs with binary (1-bit) weights?", ["binary (1-bit) weights"]),
+        ("Which papers are mainly about applying LLMs to finance?", ["finance"]),
+    ],
+)
+def test_the_one_part_beside_scaffolding_is_a_facet(question, facets) -> None:
+    assert topic_facets(question) == facets
 
 
 def test_a_paper_far_from_one_part_is_left_out() -> None:

@@ -5,8 +5,9 @@ models; retrieval ranks dLLM inference papers high because they match half of it
 topic's rare words ("dLLM") are theirs too. So the topic is cut at the words that join its
 parts ("用 X 来 Y", "X for Y", "apply X to Y"), each part is embedded on its own, and a
 paper far less close to one part than the closest candidate is left out of the list
-(relevance.py keep_on_every_facet). A topic in one part, and parts that are only the
-question's scaffolding ("work on", "report results"), give no facets: nothing is filtered.
+(relevance.py keep_on_every_facet). Parts that are only the question's scaffolding ("work
+on LLMs", "report results") are no facets; a topic in one piece gives none: nothing is
+filtered.
 """
 
 from __future__ import annotations
@@ -68,11 +69,11 @@ def topic_core(question: str) -> str:
 
 
 def topic_facets(question: str) -> list[str]:
-    """The topic's parts as the question writes them (two or more), or [] when the topic
-    has one part."""
-    parts = []
-    for part in _JOINS.split(topic_core(question)):
-        part = _LEADING_VERB.sub("", part.strip(" ,，、的"))
-        if terms(part) - _SCAFFOLD_WORDS:
-            parts.append(part)
-    return parts if len(parts) >= 2 else []
+    """The topic's parts as the question writes them, without those that are only
+    scaffolding; [] when the topic is in one piece."""
+    pieces = _JOINS.split(topic_core(question))
+    parts = [_LEADING_VERB.sub("", piece.strip(" ,，、的")) for piece in pieces]
+    parts = [part for part in parts if terms(part) - _SCAFFOLD_WORDS]
+    # One part beside scaffolding ("work on LLMs with | binary (1-bit) weights") is what
+    # the papers must be about; a topic in one piece is left to retrieval.
+    return parts if len(pieces) >= 2 else []
