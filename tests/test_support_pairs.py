@@ -70,3 +70,26 @@ def test_a_question_about_one_paper_adds_no_citation_to_another() -> None:
         question="What does budget forcing do?",
     )  # fmt: skip
     assert unnamed.cited == [2]  # with no paper named, the backing source is cited
+
+
+def test_a_co_citation_that_only_shares_a_few_words_goes() -> None:
+    from assistant.digest.model import Paper
+
+    rlp = Paper(paper_id="rlp", display_name="RLP", name_source="method")
+    rm = Paper(paper_id="rm", display_name="ReasRMs", name_source="method")
+    by_key = {
+        1: Source(1, rlp, "在 Qwen3-1.7B 和 Nemotron-Nano-12B 上实验,显著提升多个数学与科学"
+                  "基准的推理性能,尤其在 AIME25 和 MMLU-Pro 上表现最佳。"),
+        2: Source(2, rm, "通过三个基准测试验证模型性能,推理奖励模型提升了奖励的可解释性。"),
+    }  # fmt: skip
+    sentence = "[1][2] 在 Nemotron-Nano-12B 上实验,显著提升多个数学与科学基准的推理性能。"
+    check = check_sentence(
+        sentence, by_key, "zh", support=lexical_support, min_support=0.2, question=""
+    )
+    assert check.cited == [1]
+    # both cited and both named: each keeps its citation
+    both = check_sentence(
+        "RLP [1] 和 ReasRMs [2] 都提升了推理性能。", by_key, "zh",
+        support=lexical_support, min_support=0.2, question="",
+    )  # fmt: skip
+    assert both.cited == [1, 2]
