@@ -3,11 +3,13 @@
 For every question of a set that the classifier sends to a list answer: multi-paper
 questions give completeness (gold papers named, of at most answer.list_papers) and
 precision (named papers that are gold or acceptable); unanswerable ones count as right
-when nothing is listed. Four cuts run in the same command on the same searches:
+when nothing is listed. Five ways to choose run in the same command:
 
-    topic cut       the default (retrieval/relevance.py TopicCut)
-    any outside     the same, listing papers outside the pool for any key term they have
-    no key terms    the same cut with key terms weightless and no papers found by them
+    list step       the default (answer/lists.py ListAnswers.papers): the topic cut on the
+                    terms beside the topic's examples
+    with facets     the same, then the facet check at answer.list_facet_share = 0.6
+    topic cut       retrieval/relevance.py TopicCut on all the topic's terms, no facet check
+    no key terms    that cut with key terms weightless and no papers found by them
     relevance cut   the summaries' cut (evidence floors + share of the best fused score)
 
     .venv/bin/python bench/lists.py [evals/dev.jsonl ...] [--set section.key=value]
@@ -43,10 +45,13 @@ def main() -> None:
     settings = load_settings(parse_overrides(args.overrides))
     runtime = Runtime(settings)
     lists = ListAnswers(settings, runtime.retriever, notes=None)  # type: ignore[arg-type]
+    facets = settings.model_copy(
+        update={"answer": settings.answer.model_copy(update={"list_facet_share": 0.6})}
+    )
+    with_facets = ListAnswers(facets, runtime.retriever, notes=None)  # type: ignore[arg-type]
     cfg = settings.answer
     topic_cut = lists.cut()
     plain_cut = replace(topic_cut, key_weight=0.0, rare_share=0.0, min_key_coverage=2.0)
-    any_outside = replace(topic_cut, outside_coverage=0.0)
     relevance_cut = RelevanceCut(0.4, 0.5, 4.0, cfg.list_papers)
 
     questions = [
@@ -61,9 +66,11 @@ def main() -> None:
         pool = runtime.retriever.search(q["question"], k=cfg.list_pool)
         terms = runtime.retriever.topic_terms(q["question"])
         by_id = {h.paper.paper_id: h for h in pool}
-        outcomes = {}
-        cuts = (("topic cut", topic_cut), ("any outside", any_outside), ("no key terms", plain_cut))
-        for label, cut in cuts:
+        outcomes = {
+            "list step": lists.papers(q["question"]).listed,
+            "with facets": with_facets.papers(q["question"]).listed,
+        }
+        for label, cut in (("topic cut", topic_cut), ("no key terms", plain_cut)):
             chosen = cut.rank(pool, terms) if pool and cut.covered(pool, terms) else []
             extra = runtime.retriever.hits_for([p for p in chosen if p not in by_id], q["question"])
             found = {**by_id, **{h.paper.paper_id: h for h in extra}}

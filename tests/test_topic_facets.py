@@ -87,7 +87,7 @@ class _Closeness:
 
 
 def test_list_answers_filter_by_each_part_but_not_by_a_part_holding_a_rare_name() -> None:
-    settings = load_settings(env_file=None)
+    settings = load_settings(env_file=None, overrides={"answer": {"list_facet_share": 0.6}})
     table = {
         "强化学习": {"rl": 0.45, "fast": 0.20},
         "训练扩散语言模型（dLLM）": {"rl": 0.40, "fast": 0.60},
@@ -103,10 +103,8 @@ def test_list_answers_filter_by_each_part_but_not_by_a_part_holding_a_rare_name(
     closeness.asked.clear()
     assert lists.on_every_facet(question, ["fast", "rl"], named) == ["rl"]
     assert closeness.asked == ["强化学习"]
-    off = settings.model_copy(
-        update={"answer": settings.answer.model_copy(update={"list_facet_share": 0.0})}
-    )
-    assert ListAnswers(off, closeness, notes=None).on_every_facet(  # type: ignore[arg-type]
+    default = load_settings(env_file=None)  # off unless asked for (see the config)
+    assert ListAnswers(default, closeness, notes=None).on_every_facet(  # type: ignore[arg-type]
         question, ["fast", "rl"], plain
     ) == ["fast", "rl"]
 
