@@ -1,8 +1,10 @@
 """List answers ("哪些论文研究了 X？", "Which papers study X?"), composed by code.
 
     retrieve wide -> the topic's key terms (retrieval/topic.py) -> is the topic in the
-    digest at all, and which papers are about it (retrieval/relevance.py TopicCut; papers
-    retrieval missed come in by their key terms) -> one line per paper: its name and
+    digest at all, and which papers are about it (retrieval/relevance.py TopicCut, ranked
+    without the words only the topic's examples use; papers retrieval missed come in by
+    their key terms; optionally the facet check, retrieval/facets.py) -> one line per
+    paper: its name and
     citation by code, and one sentence on what it does for the topic (notes.py: the
     paper's own sentence in the reader's language, else the model's, checked) -> lines
     streamed as each is written
