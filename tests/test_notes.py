@@ -30,3 +30,37 @@ def test_an_enumerator_left_at_the_end_of_a_sentence_is_dropped() -> None:
     assert (
         own_sentence("KV 缓存", chunks, "zh") == "SpecKV 针对 KV 缓存采用基于草稿模型的精确丢弃策略"
     )
+
+
+def test_a_sentence_holding_a_link_is_no_note() -> None:
+    chunks = [
+        chunk("summary", "我们提出 QuEST，用 1 位权重稳定训练大语言模型。"),
+        chunk("summary", "我们的 1 位权重训练代码可以在https://github.com/IST-DASLab/QuEST获得。"),
+    ]
+    assert own_sentence("1 位权重训练代码", chunks, "zh") == chunks[0].text
+
+
+def test_a_paper_with_no_sentence_in_the_readers_language_is_noted_by_its_title() -> None:
+    from assistant.answer.notes import NoteWriter
+    from assistant.digest.model import Paper
+    from assistant.fakes import ScriptedChatModel
+    from assistant.retrieval.hits import PaperHit
+
+    paper = Paper(
+        paper_id="2502.05003", display_name="QuEST", name_source="title",
+        title_en="QuEST: Stable Training of LLMs with 1-Bit Weights and Activations",
+        title_zh="QuEST: 使用 1 位权重和激活进行大语言模型的稳定训练",
+    )  # fmt: skip
+    chunks = [chunk("summary", "我们的代码可以在https://github.com/IST-DASLab/QuEST获得。")]
+
+    class Chunks:
+        def chunks_of(self, paper_id: str) -> list[ChunkHit]:
+            return chunks
+
+    writer = NoteWriter(
+        Chunks(), ScriptedChatModel(script=["它很好。"]), {"en": "{topic} {paper} {text}"},
+        len, note_tokens=200, min_support=0.35,
+    )  # fmt: skip
+    note = writer.note("LLMs with binary weights", PaperHit(paper, 1.0, 0.5, 0), "en",
+                       prefer_own=True)  # fmt: skip
+    assert note.text == paper.title_en and note.own_words

@@ -23,6 +23,7 @@ from assistant.answer.context import select_sentences
 from assistant.answer.grounding import ungrounded_numbers
 from assistant.answer.result import Flag
 from assistant.answer.support import identity_text, lexical_support
+from assistant.digest.model import Paper
 from assistant.digest.naming import clean_latex
 from assistant.errors import AssistantError, BackendError
 from assistant.retrieval.hits import ChunkHit, PaperHit
@@ -47,6 +48,17 @@ _BACKGROUND = re.compile(
 _TRAILING_ENUMERATOR = re.compile(r"[;；,，]?\s*\(?\d{1,2}[.)、]$")
 
 
+# A link or what is left of one once cut: no sentence for a note.
+_LINK = re.compile(r"https?:|www\.|//[\w-]+\.[a-z]", re.I)
+
+
+def _title_in(paper: Paper, language: str) -> str | None:
+    """The paper's title in the reader's language, when the digest gives one (a paper
+    summarised only in Chinese still has its English title)."""
+    title = paper.title_en if language == "en" else paper.title_zh
+    return clean_latex(title) if title and detect_language(title) == language else None
+
+
 @dataclass
 class Note:
     text: str
@@ -61,6 +73,8 @@ def own_sentence(topic: str, chunks: list[ChunkHit], language: str) -> str | Non
     for position, chunk in enumerate(chunks):
         for sentence in split_sentences(chunk.text):
             sentence = clean_latex(strip_label(sentence)).strip()
+            if _LINK.search(sentence):
+                continue  # "我们的代码可以在 https://github.com/… 获得。" says nothing on the topic
             sentence = _TRAILING_ENUMERATOR.sub("", sentence)
             if len(sentence) < 12 or detect_language(sentence) != language:
                 continue
@@ -132,10 +146,10 @@ class NoteWriter:
             return Note(re.sub(r"\s+", " ", note), False, flags)
         kind = "ungrounded_number" if not grounded else "unsupported_sentence"
         flags.append(Flag(kind, f"note for {hit.paper.display_name} replaced"))
-        own = own_sentence(topic, chunks, language)
-        if own is None:  # no sentence in that language: the model's first sentence
-            line = strip_label(text.split("\n")[0])
-            own = next((s for s in split_sentences(line) if s), line[:200])
+        own = own_sentence(topic, chunks, language) or _title_in(hit.paper, language)
+        if own is None:  # no sentence or title in that language: the first one the model read
+            line = strip_urls(strip_label(text.split("\n")[0]))[0]
+            own = next((s for s in split_sentences(line) if len(terms(s)) >= 3), line[:200])
         return Note(own, True, flags)
 
     def note(self, topic: str, hit: PaperHit, language: str, *, prefer_own: bool) -> Note:
