@@ -202,7 +202,12 @@ def test_a_reload_keeps_the_chat_and_the_side_list_reopens_it(page):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "web-conversations.png"), full_page=True)
 
+    page.click("#delete-chat")  # asks first: keeping it changes nothing
+    page.click("#keep-chat")
+    page.locator("#confirm-delete").wait_for(state="hidden")
+    page.locator("#conversations label", has_text="KVZip cache").wait_for()
     page.click("#delete-chat")
+    page.click("#confirm-delete")
     page.wait_for_function("() => document.querySelectorAll('#chat .bot').length === 0")
     page.locator("#conversations label", has_text="KVZip cache").wait_for(state="detached")
 

@@ -67,6 +67,12 @@ def build_app(
                 with gr.Row():
                     rename = gr.Button("Rename", size="sm", elem_id="rename-chat")
                     delete = gr.Button("Delete", size="sm", variant="stop", elem_id="delete-chat")
+                # Deleting cannot be undone: it is asked for twice.
+                with gr.Row(visible=False) as confirm_row:
+                    confirm = gr.Button(
+                        "Delete it for good", size="sm", variant="stop", elem_id="confirm-delete"
+                    )
+                    keep = gr.Button("Keep it", size="sm", elem_id="keep-chat")
                 with gr.Row():
                     export_md = gr.DownloadButton(
                         "Markdown", size="sm", visible=False, elem_id="export-md"
@@ -164,9 +170,11 @@ def build_app(
         rename.click(rename_chat, [conversation, title], [side_note], **private).then(
             show_panel, [conversation], panel, **private
         )
-        delete.click(delete_chat, [conversation], [side_note, *outputs], **private).then(
-            show_panel, [conversation], panel, **private
-        )
+        delete.click(lambda: gr.update(visible=True), None, confirm_row, **private)
+        keep.click(lambda: gr.update(visible=False), None, confirm_row, **private)
+        confirm.click(lambda: gr.update(visible=False), None, confirm_row, **private).then(
+            delete_chat, [conversation], [side_note, *outputs], **private
+        ).then(show_panel, [conversation], panel, **private)
         chat.like(on_like, [conversation, turn_of], [feedback_note], **private)
         # A reload brings back the chat the browser had open (if it is this user's).
         app.load(reopen, [saved], opened, **private).then(
