@@ -117,15 +117,19 @@ def header_of(key: int, paper: Paper) -> str:
     return f"[{key}] {_titled_name(paper)}"
 
 
+def _titled_sources(sources: Sequence[Source]) -> list[tuple[Source, str]]:
+    """Each source whose header carries a title beside its name, with that titled name. Only
+    such headers are recognised in an answer: a bare name is the paper being spoken of."""
+    titled = [(source, _titled_name(source.paper)) for source in sources]
+    return [(source, name) for source, name in titled if name != source.paper.display_name]
+
+
 def _header_lines(answer: str, sources: Sequence[Source]) -> list[tuple[re.Match[str], Source]]:
-    """Lines of `answer` that open with a source's header. Only headers that carry a title
-    beside the name are recognised: a line opening with a bare name is about the paper."""
+    """Lines of `answer` that open with a source's header."""
     found = []
-    for source in sources:
-        titled = _titled_name(source.paper)
-        if titled != source.paper.display_name:
-            pattern = r"(?m)^[ \t]*(?:\[\d+\][ \t]*)?" + re.escape(titled)
-            found += [(match, source) for match in re.finditer(pattern, answer)]
+    for source, titled in _titled_sources(sources):
+        pattern = r"(?m)^[ \t]*(?:\[\d+\][ \t]*)?" + re.escape(titled)
+        found += [(match, source) for match in re.finditer(pattern, answer)]
     return sorted(found, key=lambda pair: pair[0].start())
 
 
@@ -151,13 +155,11 @@ def trim_echoed_sources(answer: str, sources: Sequence[Source]) -> tuple[str, in
     removed = 0 if cut is None else len(answer) - cut
     # A header inside a line ("…密集训练。 [4] Process Reinforcement … / 通过隐式…") says
     # nothing: it goes, and the text after it stays.
-    for source in sources:
-        titled = _titled_name(source.paper)
-        if titled != source.paper.display_name:
-            inline = rf"(?<=\S)[ \t]*\[{source.key}\][ \t]*{re.escape(titled)}"
-            before = len(trimmed)
-            trimmed = re.sub(inline, "", trimmed)
-            removed += before - len(trimmed)
+    for source, titled in _titled_sources(sources):
+        inline = rf"(?<=\S)[ \t]*\[{source.key}\][ \t]*{re.escape(titled)}"
+        before = len(trimmed)
+        trimmed = re.sub(inline, "", trimmed)
+        removed += before - len(trimmed)
     return trimmed, removed
 
 
