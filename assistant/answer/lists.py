@@ -114,6 +114,8 @@ class ListAnswers:
         is left to the key terms."""
         share = self.settings.answer.list_facet_share
         facets = topic_facets(topic) if share > 0 else []
+        if not facets:
+            return chosen  # off (the default), or a topic in one piece
         names = [t.term for t in terms.named().terms]
         facets = [f for f in facets if not any(name in f.lower() for name in names)]
         closeness = [self.retriever.paper_similarities(f, chosen) for f in facets]
